@@ -1,0 +1,37 @@
+/* csv: a reader for RFC 4180 CSV as exported by spreadsheets and billing systems.
+ * Owns: splitting UTF-8 text into records and fields: quoted fields with "" escapes and
+ * embedded newlines, CRLF or LF, a missing final newline, surrounding spaces trimmed from
+ * unquoted fields, blank lines skipped. Knows nothing about columns' meaning. Pure. */
+#ifndef COMMON_CSV_H
+#define COMMON_CSV_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CSV_MAX_FIELDS 64
+#define CSV_MAX_FIELD_LEN 4096
+
+struct csv_reader {
+	const char *p, *end;
+	int line;         /* 1-based line where the next record starts */
+	char *buf;        /* field storage of the current record (owned) */
+	size_t buf_cap;
+};
+
+struct csv_record {
+	int line;                          /* 1-based line the record started on */
+	int nfields;
+	const char *fields[CSV_MAX_FIELDS]; /* point into the reader's buffer; valid until next */
+};
+
+/* text must stay alive while the reader is used. */
+void csv_init(struct csv_reader *r, const char *text, size_t len);
+void csv_cleanup(struct csv_reader *r);
+/* Returns 1 and fills rec when a record was read, 0 at the end, ERR_INVALID on a
+ * malformed record (unterminated quote, stray quote, too many fields, field too long) with
+ * e naming the line; after an error the reader has skipped to the next line, so the caller
+ * may report it and go on. */
+int csv_next(struct csv_reader *r, struct csv_record *rec, struct err *e);
+
+#endif

@@ -1,0 +1,227 @@
+/* gatewayd: the daemon's main. Builds the one context (configuration, templates, clock,
+ * store, metrics, workers, HTTP server), waits for SIGTERM/SIGINT, and takes it down in
+ * the reverse order: stop accepting requests, let the workers finish or release what they
+ * hold, close the store. Start-up problems exit with a message and status 1 (config: 2). */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "clock.h"
+#include "config.h"
+#include "http_server.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "templates.h"
+#include "worker.h"
+
+#define GATEWAYD_VERSION "0.1.0"
+
+struct daemon {
+	struct gw_config cfg;
+	struct clock clock;
+	struct templates *tmpl;
+	struct metrics *metrics;
+	struct api *api;
+	struct http_server *srv;
+	struct worker *workers[2];
+	atomic_int stop;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gatewayd [--config FILE]     run the daemon (default config/gateway.ini)\n"
+		   "       gatewayd --check-config FILE   check a configuration and its templates\n"
+		   "       gatewayd --version | --help\n"
+		   "environment: GATEWAYD_CLOCK_START=<unix seconds> starts the clock at that time "
+		   "(tests and demos only)\n");
+}
+
+/* Loads and checks configuration and templates; prints every problem. */
+static int load(struct daemon *d, const char *path)
+{
+	struct config_problems probs;
+	struct tmpl_problems tprobs;
+	struct err e;
+	int bad = 0;
+
+	if (config_load(&d->cfg, path, &probs, &e) < 0) {
+		for (int i = 0; i < probs.n; i++)
+			fprintf(stderr, "%s\n", probs.msg[i]);
+		if (probs.n == 0)
+			fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	if (templates_load(d->cfg.templates_dir, d->cfg.sms_signature, &d->tmpl, &tprobs,
+			   &e) < 0) {
+		for (int i = 0; i < tprobs.n; i++)
+			fprintf(stderr, "%s\n", tprobs.msg[i]);
+		if (tprobs.n == 0)
+			fprintf(stderr, "%s\n", e.msg);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static void init_clock(struct clock *c)
+{
+	const char *start = getenv("GATEWAYD_CLOCK_START");
+
+	clock_init_real(c);
+	if (start != NULL && *start != '\0') {
+		clock_init_shifted(c, strtoll(start, NULL, 10) * 1000);
+		log_warn("the clock is shifted by GATEWAYD_CLOCK_START (tests and demos only)");
+	}
+}
+
+static int recover(struct daemon *d)
+{
+	struct store *s = NULL;
+	struct err e;
+	int n;
+
+	if (store_open(d->cfg.db_path, &s, &e) < 0) {
+		log_error("%s", e.msg);
+		return -1;
+	}
+	n = store_outbox_recover(s, &e);
+	if (n > 0)
+		log_info("%d messages were in flight when gatewayd last stopped; they are queued "
+			 "again", n);
+	store_close(s);
+	return n < 0 ? -1 : 0;
+}
+
+static int start_workers(struct daemon *d)
+{
+	static const char *const channels[2] = { "sms", "wechat" };
+	const char *names[2] = { d->cfg.sms_provider, d->cfg.wechat_provider };
+	struct worker_env env = { &d->cfg, &d->clock, d->metrics, &d->stop };
+	struct err e;
+	bool sweeper = true;
+
+	for (int i = 0; i < 2; i++) {
+		const struct provider_config *pc = config_provider(&d->cfg, names[i]);
+		if (names[i][0] == '\0' || pc == NULL)
+			continue;
+		if (worker_start(&env, channels[i], (int)(pc - d->cfg.providers), sweeper,
+				 &d->workers[i], &e) < 0) {
+			log_error("cannot start the %s worker: %s", channels[i], e.msg);
+			return -1;
+		}
+		log_info("%s messages go through provider %s (%s)", channels[i], pc->name, pc->type);
+		sweeper = false;
+	}
+	return 0;
+}
+
+static int start(struct daemon *d)
+{
+	struct http_server_opts opts = { 0 };
+	struct err e;
+
+	if (recover(d) < 0)
+		return -1;
+	if ((d->metrics = metrics_new(&d->cfg)) == NULL)
+		return -1;
+	if (api_new(&d->cfg, d->tmpl, &d->clock, d->metrics, &d->api, &e) < 0) {
+		log_error("%s", e.msg);
+		return -1;
+	}
+	if (start_workers(d) < 0)
+		return -1;
+	opts.host = d->cfg.listen_host;
+	opts.port = d->cfg.listen_port;
+	opts.threads = d->cfg.http_threads;
+	api_server_opts(d->api, &opts);
+	if (http_server_start(&opts, &d->srv, &e) < 0) {
+		log_error("%s", e.msg);
+		return -1;
+	}
+	log_info("gatewayd %s listening on http://%s:%d (database %s)", GATEWAYD_VERSION,
+		 d->cfg.listen_host, d->cfg.listen_port, d->cfg.db_path);
+	return 0;
+}
+
+static void stop(struct daemon *d)
+{
+	http_server_stop(d->srv);
+	atomic_store(&d->stop, 1);
+	for (int i = 0; i < 2; i++)
+		worker_join(d->workers[i]);
+	api_free(d->api);
+	metrics_free(d->metrics);
+	templates_free(d->tmpl);
+}
+
+static int wait_for_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	const char *path = "config/gateway.ini";
+	bool check_only = false;
+	sigset_t set;
+	enum log_level lvl;
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strcmp(argv[i], "--check-config") == 0 && i + 1 < argc) {
+			path = argv[++i];
+			check_only = true;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("gatewayd %s\n", GATEWAYD_VERSION);
+			free(d);
+			return 0;
+		} else {
+			usage(strcmp(argv[i], "--help") == 0 ? stdout : stderr);
+			free(d);
+			return strcmp(argv[i], "--help") == 0 ? 0 : 2;
+		}
+	}
+	if (d == NULL || load(d, path) < 0) {
+		if (d != NULL && d->tmpl != NULL)
+			templates_free(d->tmpl);
+		fprintf(stderr, "gatewayd: %s has problems; nothing was started\n", path);
+		free(d);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: configuration and templates are valid\n", path);
+		templates_free(d->tmpl);
+		free(d);
+		return 0;
+	}
+	if (log_parse_level(d->cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	/* Block the stop signals in every thread; main collects them with sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	init_clock(&d->clock);
+	if (start(d) == 0) {
+		log_info("stopping on signal %d", wait_for_signal());
+		rc = 0;
+	}
+	stop(d);
+	log_info("gatewayd stopped");
+	free(d);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* provider: the interface every delivery provider implements, and the table of them.
+ * Owns: the message and result shapes shared by the worker and the providers, and the four
+ * outcomes. A provider is a const table of functions (providers/<type>.c): it builds a
+ * request and classifies the answer; it never touches the store or the clock, and never
+ * logs personal data. HTTP providers leave the sending to http_client; local providers
+ * (file) deliver themselves. */
+#ifndef GATEWAY_PROVIDER_H
+#define GATEWAY_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "http_client.h"
+
+enum outcome {
+	OUTCOME_OK,        /* accepted by the provider */
+	OUTCOME_RETRY,     /* transient: timeouts, 5xx, connection refused: back off, retry */
+	OUTCOME_THROTTLED, /* provider said slow down: pause the provider, retry later */
+	OUTCOME_PERMANENT, /* bad number, unsubscribed, rejected: fail with the reason */
+};
+
+const char *outcome_name(enum outcome o);
+
+struct prov_msg {
+	int64_t id;          /* outbox row id: our message id */
+	int64_t notice_id;
+	const char *channel; /* "sms" | "wechat" */
+	const char *kind;    /* "planned", "emergency", ... */
+	const char *to;      /* normalised mobile (11 digits) or openid */
+	const char *text;    /* rendered text; SMS texts carry the signature */
+};
+
+struct prov_result {
+	enum outcome outcome;
+	char reason[160];     /* why, for anything but OK: "HTTP 503 Service Unavailable" */
+	char ref[96];         /* the provider's id for the message, when it gave one */
+	int retry_after_ms;   /* THROTTLED: what the provider asked for; 0 = use the default */
+};
+
+struct provider_ops {
+	const char *type;  /* the config's type = ... */
+	int max_batch;     /* most recipients of one identical text per call (1: no batching) */
+	int (*create)(const struct provider_config *cfg, void **state, struct err *e);
+	void (*destroy)(void *state);
+	/* Local providers: deliver msgs[0..n) now and fill res[0..n). NULL for HTTP ones. */
+	int (*deliver)(void *state, const struct prov_msg *msgs, size_t n,
+		       struct prov_result *res);
+	/* HTTP providers: build one request for msgs[0..n) (identical text when n > 1). */
+	int (*build)(void *state, const struct prov_msg *msgs, size_t n,
+		     struct http_request *req, struct err *e);
+	/* HTTP providers: classify the answer (or transport failure) for each message. */
+	void (*classify)(void *state, const struct http_response *resp,
+			 const struct prov_msg *msgs, size_t n, struct prov_result *res);
+};
+
+/* The provider for a config type, or NULL. */
+const struct provider_ops *provider_find(const char *type);
+
+#endif

@@ -1,0 +1,417 @@
+/* store: SQLite access for the whole daemon; see store.h for the contract.
+ * Every statement is in the const table below and is prepared once per connection.
+ * Schema changes are new entries in migrations[]: never edit an applied one.
+ * Invariants: an outbox row is unique per (notice, resident, channel); only a row in state
+ * sending is moved to a final state by store_outbox_record (so a superseded or expired
+ * message is never turned back into sent). Times are Unix milliseconds. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store_internal.h"
+#include "timefmt.h"
+
+static const char *const migrations[] = {
+	/* 1: keys, areas, residents, notices, outbox */
+	"CREATE TABLE api_keys(id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+	" hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);"
+	"CREATE TABLE areas(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" parent TEXT REFERENCES areas(code), level TEXT NOT NULL"
+	" CHECK(level IN ('district','street','community','building')));"
+	"CREATE INDEX areas_parent ON areas(parent);"
+	"CREATE TABLE residents(id INTEGER PRIMARY KEY, account TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL, mobile TEXT, openid TEXT,"
+	" opt_out_sms INTEGER NOT NULL DEFAULT 0, opt_out_wechat INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted_at INTEGER);"
+	"CREATE TABLE resident_areas(area_code TEXT NOT NULL REFERENCES areas(code),"
+	" resident_id INTEGER NOT NULL REFERENCES residents(id),"
+	" PRIMARY KEY(area_code, resident_id)) WITHOUT ROWID;"
+	"CREATE INDEX resident_areas_res ON resident_areas(resident_id);"
+	"CREATE TABLE notices(id INTEGER PRIMARY KEY, outage_id INTEGER NOT NULL,"
+	" references_id INTEGER REFERENCES notices(id), kind TEXT NOT NULL,"
+	" utility TEXT NOT NULL, start_at INTEGER, end_at INTEGER, reason TEXT, hotline TEXT,"
+	" channels INTEGER NOT NULL, urgent INTEGER NOT NULL, forced TEXT, text_sms TEXT,"
+	" text_wechat TEXT, sms_parts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE INDEX notices_outage ON notices(outage_id);"
+	"CREATE TABLE notice_areas(notice_id INTEGER NOT NULL REFERENCES notices(id),"
+	" area_code TEXT NOT NULL REFERENCES areas(code),"
+	" PRIMARY KEY(notice_id, area_code)) WITHOUT ROWID;"
+	"CREATE TABLE outbox(id INTEGER PRIMARY KEY,"
+	" notice_id INTEGER NOT NULL REFERENCES notices(id),"
+	" resident_id INTEGER NOT NULL REFERENCES residents(id), channel TEXT NOT NULL,"
+	" address TEXT, state INTEGER NOT NULL, urgent INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL, provider TEXT, ref TEXT, reason TEXT,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, sent_at INTEGER,"
+	" UNIQUE(notice_id, resident_id, channel));"
+	"CREATE INDEX outbox_due ON outbox(channel, not_before) WHERE state = 0;"
+	"CREATE INDEX outbox_expiry ON outbox(expires_at) WHERE state = 0;"
+	"CREATE INDEX outbox_sending ON outbox(state) WHERE state = 1;"
+	"CREATE INDEX outbox_resident ON outbox(resident_id);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+
+
+/* Recipients of a notice are collected in temp.recip so that counting (dry run) and
+ * enqueueing share one definition. ?1 notice id, ?2 urgent, ?3 now, ?4 not_before,
+ * ?5 expires_at in the outbox inserts. */
+const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_KEY_ADD] = "INSERT INTO api_keys(name, role, hash, created_at) VALUES(?,?,?,?)",
+	[ST_KEY_ROLE] = "SELECT role FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+	[ST_AREA_GET] = "SELECT 1 FROM areas WHERE code = ?",
+	[ST_AREA_INSERT] = "INSERT INTO areas(code, name, parent, level) VALUES(?,?,?,?)",
+	[ST_AREA_UPDATE] = "UPDATE areas SET name = ?2, parent = ?3, level = ?4 WHERE code = ?1",
+	[ST_AREA_LIST] = "SELECT a.code, a.name, a.parent, a.level,"
+		" (SELECT count(*) FROM resident_areas ra JOIN residents r ON r.id = ra.resident_id"
+		"  WHERE ra.area_code = a.code AND r.deleted_at IS NULL)"
+		" FROM areas a ORDER BY a.code",
+	/* Is ?2 equal to ?1 or below it? Used to refuse cycles. */
+	[ST_AREA_IS_BELOW] = "WITH RECURSIVE up(code) AS (SELECT ?2 UNION"
+		" SELECT a.parent FROM areas a JOIN up ON a.code = up.code WHERE a.parent IS NOT NULL)"
+		" SELECT 1 FROM up WHERE code = ?1",
+	[ST_AREA_LABEL] = "SELECT a.name, a.level, a.parent, p.name FROM areas a"
+		" LEFT JOIN areas p ON p.code = a.parent WHERE a.code = ?",
+	[ST_RES_FIND] = "SELECT r.id, r.name, r.mobile, r.openid, r.opt_out_sms, r.opt_out_wechat,"
+		" r.deleted_at, (SELECT group_concat(area_code, ',') FROM (SELECT area_code FROM"
+		" resident_areas WHERE resident_id = r.id ORDER BY area_code))"
+		" FROM residents r WHERE r.account = ?",
+	[ST_RES_INSERT] = "INSERT INTO residents(account, name, mobile, openid, opt_out_sms,"
+		" opt_out_wechat, created_at, updated_at) VALUES(?,?,?,?,?,?,?,?)",
+	[ST_RES_UPDATE] = "UPDATE residents SET name = ?2, mobile = ?3, openid = ?4,"
+		" opt_out_sms = ?5, opt_out_wechat = ?6, updated_at = ?7, deleted_at = NULL"
+		" WHERE id = ?1",
+	[ST_RES_AREAS_DEL] = "DELETE FROM resident_areas WHERE resident_id = ?",
+	[ST_RES_AREA_ADD] = "INSERT OR IGNORE INTO resident_areas(area_code, resident_id)"
+		" VALUES(?,?)",
+	[ST_RES_AREA_CODES] = "SELECT area_code FROM resident_areas WHERE resident_id = ?"
+		" ORDER BY area_code",
+	[ST_RES_ROW] = "SELECT id, account, name, mobile, openid, opt_out_sms, opt_out_wechat,"
+		" created_at, updated_at FROM residents WHERE account = ? AND deleted_at IS NULL",
+	[ST_RES_DELETE] = "UPDATE residents SET deleted_at = ?2, updated_at = ?2"
+		" WHERE account = ?1 AND deleted_at IS NULL",
+	[ST_RES_LIST] = "WITH RECURSIVE sub(code) AS (SELECT ?1 UNION"
+		" SELECT a.code FROM areas a JOIN sub ON a.parent = sub.code)"
+		" SELECT r.account FROM residents r WHERE r.deleted_at IS NULL AND (?1 IS NULL OR"
+		" r.id IN (SELECT ra.resident_id FROM resident_areas ra JOIN sub"
+		" ON ra.area_code = sub.code)) ORDER BY r.account LIMIT ?2 OFFSET ?3",
+	[ST_RES_COUNT] = "WITH RECURSIVE sub(code) AS (SELECT ?1 UNION"
+		" SELECT a.code FROM areas a JOIN sub ON a.parent = sub.code)"
+		" SELECT count(*) FROM residents r WHERE r.deleted_at IS NULL AND (?1 IS NULL OR"
+		" r.id IN (SELECT ra.resident_id FROM resident_areas ra JOIN sub"
+		" ON ra.area_code = sub.code))",
+	[ST_RES_HISTORY] = "SELECT o.notice_id, n.kind, n.utility, o.channel, o.state, o.reason,"
+		" o.attempts, o.provider, o.created_at, o.sent_at, o.updated_at FROM outbox o"
+		" JOIN notices n ON n.id = o.notice_id JOIN residents r ON r.id = o.resident_id"
+		" WHERE r.account = ? ORDER BY o.id DESC LIMIT 500",
+	[ST_TMP_CLEAR_AREAS] = "DELETE FROM temp.sel_areas",
+	[ST_TMP_ADD_AREA] = "INSERT OR IGNORE INTO temp.sel_areas(code) VALUES(?)",
+	[ST_TMP_CLEAR_RECIP] = "DELETE FROM temp.recip",
+	[ST_TMP_FROM_AREAS] = "WITH RECURSIVE sub(code) AS (SELECT code FROM temp.sel_areas UNION"
+		" SELECT a.code FROM areas a JOIN sub ON a.parent = sub.code)"
+		" INSERT OR IGNORE INTO temp.recip(rid) SELECT ra.resident_id FROM resident_areas ra"
+		" JOIN sub ON ra.area_code = sub.code",
+	[ST_TMP_FROM_OUTAGE] = "INSERT OR IGNORE INTO temp.recip(rid)"
+		" SELECT resident_id FROM outbox WHERE notice_id = ?",
+	/* ?1 channels bits, ?2 urgent */
+	[ST_PREVIEW] = "SELECT count(*),"
+		" coalesce(sum((?1 & 1) AND coalesce(r.mobile,'') <> ''"
+		"  AND (r.opt_out_sms = 0 OR ?2)), 0),"
+		" coalesce(sum((?1 & 2) AND coalesce(r.openid,'') <> ''"
+		"  AND (r.opt_out_wechat = 0 OR ?2)), 0),"
+		" coalesce(sum(((?1 & 1) AND coalesce(r.mobile,'') <> '' AND r.opt_out_sms AND NOT ?2)"
+		"  + ((?1 & 2) AND coalesce(r.openid,'') <> '' AND r.opt_out_wechat AND NOT ?2)), 0),"
+		" coalesce(sum(NOT ((?1 & 1) AND coalesce(r.mobile,'') <> '')"
+		"  AND NOT ((?1 & 2) AND coalesce(r.openid,'') <> '')), 0)"
+		" FROM temp.recip t JOIN residents r ON r.id = t.rid WHERE r.deleted_at IS NULL",
+	[ST_NOTICE_INSERT] = "INSERT INTO notices(outage_id, references_id, kind, utility,"
+		" start_at, end_at, reason, hotline, channels, urgent, forced, text_sms, text_wechat,"
+		" sms_parts, created_at, expires_at) VALUES(coalesce(?1, 0),?2,?3,?4,?5,?6,?7,?8,?9,"
+		" ?10,?11,?12,?13,?14,?15,?16)",
+	[ST_NOTICE_AREA_ADD] = "INSERT OR IGNORE INTO notice_areas(notice_id, area_code)"
+		" VALUES(?,?)",
+	[ST_OB_SMS] = "INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
+		" not_before, expires_at, reason, created_at, updated_at)"
+		" SELECT ?1, r.id, 'sms', r.mobile, CASE WHEN r.opt_out_sms AND NOT ?2 THEN 5 ELSE 0"
+		" END, ?2, ?4, ?5, CASE WHEN r.opt_out_sms AND NOT ?2 THEN 'opted out of sms' END,"
+		" ?3, ?3 FROM temp.recip t JOIN residents r ON r.id = t.rid"
+		" WHERE r.deleted_at IS NULL AND coalesce(r.mobile, '') <> ''",
+	[ST_OB_WECHAT] = "INSERT INTO outbox(notice_id, resident_id, channel, address, state,"
+		" urgent, not_before, expires_at, reason, created_at, updated_at)"
+		" SELECT ?1, r.id, 'wechat', r.openid, CASE WHEN r.opt_out_wechat AND NOT ?2 THEN 5"
+		" ELSE 0 END, ?2, ?4, ?5, CASE WHEN r.opt_out_wechat AND NOT ?2 THEN"
+		" 'opted out of wechat' END, ?3, ?3 FROM temp.recip t JOIN residents r"
+		" ON r.id = t.rid WHERE r.deleted_at IS NULL AND coalesce(r.openid, '') <> ''",
+	[ST_OB_NONE] = "INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
+		" not_before, expires_at, reason, created_at, updated_at)"
+		" SELECT ?1, r.id, 'none', NULL, 5, ?2, ?4, ?5, 'no usable channel', ?3, ?3"
+		" FROM temp.recip t JOIN residents r ON r.id = t.rid WHERE r.deleted_at IS NULL"
+		" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.notice_id = ?1"
+		" AND o.resident_id = r.id)",
+	[ST_SUPERSEDE] = "UPDATE outbox SET state = 6, reason = 'superseded by notice ' || ?2,"
+		" updated_at = ?3 WHERE state = 0 AND notice_id IN"
+		" (SELECT id FROM notices WHERE outage_id = ?1 AND id <> ?2)",
+	[ST_NOTICE_ROW] = "SELECT id, outage_id, references_id, kind, utility, start_at, end_at,"
+		" reason, hotline, channels, urgent, forced, text_sms, text_wechat, sms_parts,"
+		" created_at, expires_at FROM notices WHERE id = ?",
+	[ST_NOTICE_AREAS] = "SELECT na.area_code, a.name FROM notice_areas na JOIN areas a"
+		" ON a.code = na.area_code WHERE na.notice_id = ? ORDER BY na.area_code",
+	[ST_NOTICE_PROGRESS] = "SELECT state, count(*) FROM outbox WHERE notice_id = ?"
+		" GROUP BY state",
+	[ST_NOTICE_FAILURES] = "SELECT coalesce(reason, 'unknown'), count(*) FROM outbox"
+		" WHERE notice_id = ? AND state = 4 GROUP BY 1 ORDER BY 2 DESC LIMIT 50",
+	[ST_NOTICE_SKIPS] = "SELECT coalesce(reason, 'unknown'), count(*) FROM outbox"
+		" WHERE notice_id = ? AND state = 5 GROUP BY 1 ORDER BY 2 DESC",
+	[ST_NOTICE_LIST] = "SELECT id FROM notices ORDER BY id DESC LIMIT ?",
+	[ST_CLAIM] = "UPDATE outbox SET state = 1, attempts = attempts + 1, updated_at = ?2"
+		" WHERE id IN (SELECT id FROM outbox WHERE state = 0 AND channel = ?1"
+		" AND not_before <= ?2 AND (urgent OR ?3) ORDER BY not_before, id LIMIT ?4)"
+		" RETURNING id, notice_id, expires_at, attempts, urgent, address",
+	[ST_REC_SENT] = "UPDATE outbox SET state = 2, provider = ?2, ref = ?3, reason = NULL,"
+		" sent_at = ?4, updated_at = ?4 WHERE id = ?1 AND state = 1",
+	[ST_REC_FAILED] = "UPDATE outbox SET state = 4, provider = ?2, reason = ?3,"
+		" updated_at = ?4 WHERE id = ?1 AND state = 1",
+	[ST_REC_REQUEUE] = "UPDATE outbox SET state = 0, provider = ?2, reason = ?3,"
+		" updated_at = ?4, not_before = ?5, attempts = attempts - ?6"
+		" WHERE id = ?1 AND state = 1",
+	[ST_REC_EXPIRED] = "UPDATE outbox SET state = 7, reason = ?3, updated_at = ?4"
+		" WHERE id = ?1 AND state = 1",
+	[ST_EXPIRE] = "UPDATE outbox SET state = 7, updated_at = ?1,"
+		" reason = 'expired: the outage was over before it could be sent'"
+		" WHERE state = 0 AND expires_at <= ?1",
+	[ST_RECOVER] = "UPDATE outbox SET state = 0, attempts = max(attempts - 1, 0)"
+		" WHERE state = 1",
+	[ST_TEXT] = "SELECT CASE ?2 WHEN 'sms' THEN text_sms ELSE text_wechat END, kind"
+		" FROM notices WHERE id = ?1",
+	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
+		" + (SELECT count(*) FROM outbox WHERE state = 1)",
+};
+
+
+
+static const char *const state_names[MSG_STATE_COUNT] = {
+	"queued", "sending", "sent", "delivered", "failed", "skipped", "superseded", "expired",
+};
+
+const char *store_state_name(int state)
+{
+	return (state >= 0 && state < MSG_STATE_COUNT) ? state_names[state] : "unknown";
+}
+
+int store_db_err(struct store *s, struct err *e, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+	int code = (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT : ERR_IO;
+
+	return err_set(e, code, NULL, "database error while %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* Resets and clears a statement for reuse. */
+sqlite3_stmt *store_q(struct store *s, enum st id)
+{
+	sqlite3_stmt *q = s->st[id];
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return q;
+}
+
+void store_bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+}
+
+void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+{
+	store_bind_text(q, i, (v && *v) ? v : NULL);
+}
+
+/* Runs a statement that returns no rows. */
+int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_db_err(s, e, what);
+	return 0;
+}
+
+static int exec(struct store *s, const char *text, struct err *e, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, ERR_IO, NULL, "database error while %s: %s", what, msg ? msg : "?");
+		sqlite3_free(msg);
+		return ERR_IO;
+	}
+	return 0;
+}
+
+static int migrate(struct store *s, struct err *e)
+{
+	int version = store_schema_version(s);
+	char buf[64];
+
+	if (version > NMIGRATIONS)
+		return err_set(e, ERR_INVALID, NULL, "the database schema is version %d, newer than "
+			       "this gatewayd (%d): use the newer gatewayd or restore a backup",
+			       version, NMIGRATIONS);
+	for (int v = version; v < NMIGRATIONS; v++) {
+		if (exec(s, "BEGIN IMMEDIATE", e, "starting a migration") < 0)
+			return ERR_IO;
+		snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, migrations[v], e, "migrating the schema") < 0 ||
+		    exec(s, buf, e, "migrating the schema") < 0) {
+			exec(s, "ROLLBACK", NULL, "rolling back");
+			return ERR_IO;
+		}
+		if (exec(s, "COMMIT", e, "committing a migration") < 0)
+			return ERR_IO;
+	}
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, struct err *e)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc = ERR_IO;
+
+	if (s == NULL)
+		return err_set(e, ERR_NOMEM, NULL, "out of memory opening the database");
+	s->utc_offset_min = 480;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(e, ERR_IO, "path", "cannot open database %s: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		 "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", e, "configuring") < 0)
+		goto out;
+	if ((rc = migrate(s, e)) < 0)
+		goto out;
+	rc = exec(s, "CREATE TEMP TABLE IF NOT EXISTS sel_areas(code TEXT PRIMARY KEY);"
+		  "CREATE TEMP TABLE IF NOT EXISTS recip(rid INTEGER PRIMARY KEY);", e,
+		  "creating work tables");
+	if (rc < 0)
+		goto out;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+				       NULL) != SQLITE_OK) {
+			rc = err_set(e, ERR_INTERNAL, NULL, "cannot prepare statement %d: %s", i,
+				     sqlite3_errmsg(s->db));
+			goto out;
+		}
+	}
+	*out = s;
+	return 0;
+out:
+	store_close(s);
+	return rc < 0 ? rc : ERR_IO;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+void store_set_utc_offset(struct store *s, int utc_offset_min)
+{
+	s->utc_offset_min = utc_offset_min;
+}
+
+int store_schema_version(struct store *s)
+{
+	sqlite3_stmt *q = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+int store_begin(struct store *s, struct err *e)
+{
+	return store_run(s, store_q(s, ST_BEGIN), e, "starting a transaction");
+}
+
+int store_commit(struct store *s, struct err *e)
+{
+	return store_run(s, store_q(s, ST_COMMIT), e, "committing");
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_run(s, store_q(s, ST_ROLLBACK), NULL, "rolling back");
+}
+
+/* ---- API keys ---- */
+
+int store_apikey_add(struct store *s, const char *name, const char *role, const char *hash_hex,
+		     int64_t now_ms, struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_KEY_ADD);
+
+	store_bind_text(q, 1, name);
+	store_bind_text(q, 2, role);
+	store_bind_text(q, 3, hash_hex);
+	sqlite3_bind_int64(q, 4, now_ms);
+	return store_run(s, q, e, "storing an API key");
+}
+
+int store_apikey_role(struct store *s, const char *hash_hex, char role[16], struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_KEY_ROLE);
+	int rc;
+
+	store_bind_text(q, 1, hash_hex);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		snprintf(role, 16, "%s", (const char *)sqlite3_column_text(q, 0));
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return store_db_err(s, e, "checking an API key");
+	return err_set(e, ERR_UNAUTH, NULL, "unknown or revoked API key");
+}
+
+const char *store_col_text(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+void store_json_time(struct store *s, json_t *obj, const char *key, sqlite3_stmt *q, int i)
+{
+	char buf[32];
+
+	if (sqlite3_column_type(q, i) == SQLITE_NULL) {
+		json_object_set_new(obj, key, json_null());
+		return;
+	}
+	timefmt_iso(sqlite3_column_int64(q, i), s->utc_offset_min, buf);
+	json_object_set_new(obj, key, json_string(buf));
+}

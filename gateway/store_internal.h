@@ -1,0 +1,49 @@
+/* store_internal: what the store's files (store.c, store_residents.c, store_notices.c)
+ * share: the connection struct, the statement ids and small binding helpers. Nobody
+ * outside the store includes this file. */
+#ifndef GATEWAY_STORE_INTERNAL_H
+#define GATEWAY_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum st {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_KEY_ADD, ST_KEY_ROLE,
+	ST_AREA_GET, ST_AREA_INSERT, ST_AREA_UPDATE, ST_AREA_LIST, ST_AREA_IS_BELOW, ST_AREA_LABEL,
+	ST_RES_FIND, ST_RES_INSERT, ST_RES_UPDATE, ST_RES_AREAS_DEL, ST_RES_AREA_ADD,
+	ST_RES_AREA_CODES, ST_RES_ROW, ST_RES_DELETE, ST_RES_LIST, ST_RES_COUNT, ST_RES_HISTORY,
+	ST_TMP_CLEAR_AREAS, ST_TMP_ADD_AREA, ST_TMP_CLEAR_RECIP, ST_TMP_FROM_AREAS,
+	ST_TMP_FROM_OUTAGE, ST_PREVIEW,
+	ST_NOTICE_INSERT, ST_NOTICE_AREA_ADD, ST_OB_SMS, ST_OB_WECHAT, ST_OB_NONE, ST_SUPERSEDE,
+	ST_NOTICE_ROW, ST_NOTICE_AREAS, ST_NOTICE_PROGRESS, ST_NOTICE_FAILURES, ST_NOTICE_SKIPS,
+	ST_NOTICE_LIST,
+	ST_CLAIM, ST_REC_SENT, ST_REC_FAILED, ST_REC_REQUEUE, ST_REC_EXPIRED, ST_EXPIRE,
+	ST_RECOVER, ST_TEXT, ST_DEPTH,
+	ST_COUNT
+};
+
+extern const char *const store_sql[ST_COUNT];
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	int utc_offset_min;
+	char kind_buf[16], utility_buf[16], reason_buf[512], hotline_buf[64];
+};
+
+/* Maps the connection's last error to ERR_CONFLICT (constraint) or ERR_IO. */
+int store_db_err(struct store *s, struct err *e, const char *what);
+/* The prepared statement id, reset and with bindings cleared. */
+sqlite3_stmt *store_q(struct store *s, enum st id);
+void store_bind_text(sqlite3_stmt *q, int i, const char *v);   /* NULL binds NULL */
+void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *v); /* "" binds NULL too */
+/* Steps a statement to its end (ignoring rows) and resets it. */
+int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what);
+/* Column i as a string, or NULL. */
+const char *store_col_text(sqlite3_stmt *q, int i);
+/* Puts ms (column i, NULL -> JSON null) into obj under key, as ISO 8601 local time. */
+void store_json_time(struct store *s, json_t *obj, const char *key, sqlite3_stmt *q, int i);
+
+#endif

@@ -1,0 +1,34 @@
+/* worker: delivers one channel's messages through its provider, in its own thread.
+ * Owns: the loop claim -> (scheduler says when) -> provider builds -> http_client sends ->
+ * provider classifies -> outcome recorded in the outbox, in batches. One worker per
+ * channel, each with its own store connection, HTTP client, rate limiter and throttle.
+ * On stop it finishes what is in flight (up to a few seconds), releases what it claimed
+ * but did not start, and records every outcome before returning. Never logs personal data. */
+#ifndef GATEWAY_WORKER_H
+#define GATEWAY_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "clock.h"
+#include "config.h"
+#include "err.h"
+#include "metrics.h"
+
+struct worker_env {
+	const struct gw_config *cfg;
+	const struct clock *clock;
+	struct metrics *metrics;
+	atomic_int *stop;          /* set to non-zero to ask every worker to stop */
+};
+
+struct worker;
+
+/* Starts a thread delivering channel ("sms" | "wechat") through cfg->providers[provider].
+ * sweeper: this worker also expires queued messages whose outage is over. */
+int worker_start(const struct worker_env *env, const char *channel, int provider,
+		 bool sweeper, struct worker **out, struct err *e);
+/* Waits for the thread (after *env->stop was set) and frees the worker. */
+void worker_join(struct worker *w);
+
+#endif
