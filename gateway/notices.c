@@ -289,7 +289,31 @@ static int check_channels(const struct notices_env *env, const struct req *r, st
 			       "call) is required");
 	if (!r->follow_up && r->reason == NULL)
 		return err_set(e, ERR_INVALID, "reason", "reason is required (e.g. 主管道更换)");
+	for (int i = 0; i < r->nareas; i++) {
+		if (!store_area_exists(env->store, r->areas[i]))
+			return err_set(e, ERR_INVALID, "areas", "unknown area \"%.64s\" (areas[%d]); "
+				       "list the areas with GET /api/v1/areas", r->areas[i], i);
+	}
 	return 0;
+}
+
+static const char *area_code(const struct req *r, int i)
+{
+	return r->follow_up ? json_string_value(json_array_get(r->orig_areas, (size_t)i)) :
+			      r->areas[i];
+}
+
+/* An area listed together with one of its ancestors is already named by the ancestor. */
+static bool covered(const struct notices_env *env, const struct req *r, int n, int i)
+{
+	for (int j = 0; j < n; j++) {
+		if (j < i && strcmp(area_code(r, i), area_code(r, j)) == 0)
+			return true; /* listed twice */
+		if (j != i && strcmp(area_code(r, i), area_code(r, j)) != 0 &&
+		    store_area_within(env->store, area_code(r, i), area_code(r, j)))
+			return true;
+	}
+	return false;
 }
 
 /* Area names for the text: "幸福小区3号楼、4号楼、5号楼"; more than 6 areas end in "等N处". */
@@ -297,25 +321,26 @@ static int area_text(const struct notices_env *env, const struct req *r, char *o
 		     struct err *e)
 {
 	char label[256], parent[64] = "", prev[64] = "";
-	const char *code;
-	int n = r->follow_up ? (int)json_array_size(r->orig_areas) : r->nareas, rc;
+	int n = r->follow_up ? (int)json_array_size(r->orig_areas) : r->nareas, shown = 0, rc;
 	size_t len = 0;
 
 	out[0] = '\0';
-	for (int i = 0; i < n && i < 6; i++) {
-		code = r->follow_up ? json_string_value(json_array_get(r->orig_areas, (size_t)i)) :
-				      r->areas[i];
-		rc = store_area_label(env->store, code, i ? prev : NULL, label, sizeof(label),
-				      parent, e);
+	for (int i = 0; i < n; i++) {
+		if (covered(env, r, n, i))
+			continue;
+		if (++shown > 6)
+			continue;
+		rc = store_area_label(env->store, area_code(r, i), shown > 1 ? prev : NULL, label,
+				      sizeof(label), parent, e);
 		if (rc < 0)
 			return rc;
 		snprintf(prev, sizeof(prev), "%s", parent);
-		len += (size_t)snprintf(out + len, sz - len, "%s%s", i ? "、" : "", label);
+		len += (size_t)snprintf(out + len, sz - len, "%s%s", shown > 1 ? "、" : "", label);
 		if (len >= sz)
 			return err_set(e, ERR_INVALID, "areas", "the area names are too long");
 	}
-	if (n > 6)
-		snprintf(out + len, sz - len, "等%d处", n);
+	if (shown > 6)
+		snprintf(out + len, sz - len, "等%d处", shown);
 	return 0;
 }
 

@@ -7,8 +7,6 @@
 #include <string.h>
 
 /* Defined in providers/<type>.c. */
-extern const struct provider_ops provider_file;
-extern const struct provider_ops provider_webhook;
 
 static const struct provider_ops *const providers[] = {
 	&provider_file,

@@ -30,6 +30,7 @@ struct prov_msg {
 	const char *kind;    /* "planned", "emergency", ... */
 	const char *to;      /* normalised mobile (11 digits) or openid */
 	const char *text;    /* rendered text; SMS texts carry the signature */
+	int64_t now_ms;      /* when the worker sends it (providers never read the clock) */
 };
 
 struct prov_result {
@@ -54,6 +55,9 @@ struct provider_ops {
 	void (*classify)(void *state, const struct http_response *resp,
 			 const struct prov_msg *msgs, size_t n, struct prov_result *res);
 };
+
+extern const struct provider_ops provider_file;    /* providers/file.c */
+extern const struct provider_ops provider_webhook; /* providers/webhook.c */
 
 /* The provider for a config type, or NULL. */
 const struct provider_ops *provider_find(const char *type);

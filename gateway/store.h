@@ -52,6 +52,8 @@ struct area {
  * or a parent that would make a cycle are ERR_INVALID. */
 int store_area_upsert(struct store *s, const struct area *a, int *created, struct err *e);
 bool store_area_exists(struct store *s, const char *code);
+/* True when code is ancestor itself or lies anywhere below it. */
+bool store_area_within(struct store *s, const char *code, const char *ancestor);
 int store_area_list(struct store *s, json_t **out, struct err *e);
 /* The area's name for a message text; a building gets its parent's name in front
  * ("幸福小区3号楼") unless prev_parent is that same parent (for "3号楼、4号楼").

@@ -28,6 +28,11 @@ bool store_area_exists(struct store *s, const char *code)
 	return row_exists(s, ST_AREA_GET, code, NULL);
 }
 
+bool store_area_within(struct store *s, const char *code, const char *ancestor)
+{
+	return row_exists(s, ST_AREA_IS_BELOW, ancestor, code);
+}
+
 static int area_check(struct store *s, const struct area *a, struct err *e)
 {
 	bool level_ok = false;
@@ -48,7 +53,7 @@ static int area_check(struct store *s, const struct area *a, struct err *e)
 		return err_set(e, ERR_INVALID, "parent", "area %s: parent %s does not exist; "
 			       "add the parent first", a->code, a->parent);
 	/* A parent equal to or below the area itself would make a cycle. */
-	if (row_exists(s, ST_AREA_IS_BELOW, a->code, a->parent))
+	if (store_area_within(s, a->parent, a->code))
 		return err_set(e, ERR_INVALID, "parent", "area %s cannot have %s as parent: "
 			       "%s is the area itself or lies below it", a->code, a->parent,
 			       a->parent);
@@ -214,7 +219,7 @@ static int write_row(struct store *s, enum st id, int64_t rid, const struct resi
 		     int sms, int wechat, int64_t now_ms, struct err *e)
 {
 	sqlite3_stmt *q = store_q(s, id);
-	int base = id == ST_RES_UPDATE ? 1 : 0;
+	int base = 0; /* both statements number name..updated_at ?2..?7 */
 
 	if (id == ST_RES_UPDATE)
 		sqlite3_bind_int64(q, 1, rid);

@@ -204,6 +204,7 @@ static void fill_msg(struct worker *w, struct slot *s, struct prov_msg *m)
 	m->kind = s->kind;
 	m->to = s->m.address;
 	m->text = s->text;
+	m->now_ms = now_ms(w);
 }
 
 static void batch_free(struct batch *b)

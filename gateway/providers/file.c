@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "provider.h"
 
 #define FILE_MAX_BATCH 1000
@@ -53,7 +52,7 @@ static void set_result(struct prov_result *r, enum outcome o, const char *reason
 }
 
 /* One JSON line, without the newline; NULL when the message cannot be encoded. The time
- * is the delivery time, read through the clock seam (prov_msg carries no time). */
+ * is the delivery time the worker read from the clock seam. */
 static char *file_line(const struct prov_msg *m, int64_t now_ms)
 {
 	json_t *o;
@@ -103,16 +102,12 @@ out:
 static char *file_render(const struct prov_msg *msgs, size_t n, struct prov_result *res,
 			 size_t *len, int *oom)
 {
-	struct clock clk;
-	int64_t now;
 	char *buf = NULL;
 	size_t used = 0, cap = 0;
 
-	clock_init_real(&clk);
-	now = clock_now_ms(&clk);
 	*oom = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *line = file_line(&msgs[i], now);
+		char *line = file_line(&msgs[i], msgs[i].now_ms);
 		size_t l;
 
 		if (line == NULL) {
