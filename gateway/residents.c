@@ -776,7 +776,7 @@ static int item_err(struct err *e, size_t i, int rc)
 	memcpy(field, e->field, sizeof(field));
 	memcpy(msg, e->msg, sizeof(msg));
 	err_set(e, rc, NULL, "areas[%zu]: %s", i, msg);
-	snprintf(e->field, sizeof(e->field), "areas[%zu]%s%.40s", i, *field ? "." : "", field);
+	snprintf(e->field, sizeof(e->field), "areas[%zu]%s%.30s", i & 0xffff, *field ? "." : "", field);
 	return rc;
 }
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make bench: needs nginx as the loopback sink (installed here when root on Debian).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if ! command -v nginx >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light ||
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; }
+  else
+    echo "bench: nginx is missing; run as root: apt-get install -y nginx-light" >&2; exit 1
+  fi
+fi
+exec python3 tests/bench/bench.py "$@"
