@@ -37,6 +37,7 @@ void csv_init(struct csv_reader *r, const char *text, size_t len)
 		len = 0;
 	}
 	r->p = text;
+	/* cppcheck-suppress pointerOutOfBoundsCond ; text has len bytes, so text + len is its end */
 	r->end = text + len;
 	r->line = 1;
 	r->buf = NULL;
