@@ -90,20 +90,29 @@ static int get_time(const json_t *body, const char *name, int64_t *out, bool *ha
 	*has = false;
 	if ((rc = get_str(body, name, 64, &s, e)) < 0 || s == NULL)
 		return rc;
-	if (timefmt_parse(s, out, e) < 0)
-		return err_set(e, ERR_INVALID, name, "%s: %s", name, e->msg);
+	if (timefmt_parse(s, out, e) < 0) {
+		char why[sizeof(e->msg)];
+
+		memcpy(why, e->msg, sizeof(why));
+		return err_set(e, ERR_INVALID, name, "%s: %.400s", name, why);
+	}
 	*has = true;
 	return 0;
 }
 
-static int parse_channels(const json_t *body, int *out, struct err *e)
+static int parse_channels(const struct gw_config *cfg, const json_t *body, int *out,
+			  struct err *e)
 {
 	json_t *v = json_object_get(body, "channels"), *c;
 	size_t i;
 
-	*out = STORE_CH_SMS | STORE_CH_WECHAT;
-	if (v == NULL)
-		return 0;
+	if (v == NULL) {
+		/* Default: every channel that has a provider. */
+		*out = (cfg->sms_provider[0] ? STORE_CH_SMS : 0) |
+		       (cfg->wechat_provider[0] ? STORE_CH_WECHAT : 0);
+		return *out ? 0 : err_set(e, ERR_INVALID, "channels", "no channel has a provider; "
+					  "configure [sms] or [wechat] provider");
+	}
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return err_set(e, ERR_INVALID, "channels", "channels must be a non-empty array "
 			       "of \"sms\" and/or \"wechat\"");
@@ -174,8 +183,15 @@ static int load_original(const struct notices_env *env, const json_t *body, stru
 		return err_set(e, ERR_INVALID, "utility", "a %s notice takes the utility of the "
 			       "notice it references; leave out utility", r->kind);
 	rc = store_notice_load(env->store, json_integer_value(v), &orig, &r->orig_areas, e);
+	if (rc == ERR_NOTFOUND)
+		return err_set(e, ERR_INVALID, "references", "no notice with id %lld to refer to; "
+			       "use the id of the outage's first notice",
+			       (long long)json_integer_value(v));
 	if (rc < 0)
-		return rc == ERR_NOTFOUND ? err_set(e, ERR_INVALID, "references", "%s", e->msg) : rc;
+		return rc;
+	/* The follow-up is recorded against the same areas (strings owned by orig_areas). */
+	for (size_t i = 0; i < json_array_size(r->orig_areas) && i < NOTICES_MAX_AREAS; i++)
+		r->areas[r->nareas++] = json_string_value(json_array_get(r->orig_areas, i));
 	r->references = orig.id;
 	r->outage_id = orig.outage_id;
 	config_utility_parse(orig.utility, &r->utility);
@@ -208,7 +224,7 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 	    (rc = get_str(body, "hotline", 32, &r->hotline, e)) < 0 ||
 	    (rc = get_time(body, "start", &r->start_ms, &r->has_start, e)) < 0 ||
 	    (rc = get_time(body, "end", &r->end_ms, &r->has_end, e)) < 0 ||
-	    (rc = parse_channels(body, &r->channels, e)) < 0 ||
+	    (rc = parse_channels(env->cfg, body, &r->channels, e)) < 0 ||
 	    (rc = parse_force(body, r, e)) < 0 || (rc = parse_areas(body, r, e)) < 0)
 		return rc;
 	if (r->follow_up)
@@ -233,7 +249,8 @@ int notices_lead_minutes(const struct gw_config *cfg, enum utility u, int64_t du
 
 static void fmt_hours(int minutes, char out[32])
 {
-	if (minutes % (24 * 60) == 0 && minutes >= 24 * 60)
+	/* "24 h", "48 h", but "7 days": whole days read better only beyond a couple. */
+	if (minutes % (24 * 60) == 0 && minutes >= 72 * 60)
 		snprintf(out, 32, "%d days", minutes / (24 * 60));
 	else if (minutes % 60 == 0)
 		snprintf(out, 32, "%d h", minutes / 60);
@@ -254,8 +271,14 @@ static int check_times(const struct notices_env *env, const struct req *r, struc
 		if (!r->has_end && !r->follow_up)
 			return err_set(e, ERR_INVALID, "end", "end (the expected end of the outage) "
 				       "is required");
-		if (r->start_ms >= r->end_ms)
-			return err_set(e, ERR_INVALID, "end", "end must be after start");
+		if (r->start_ms >= r->end_ms) {
+			char a[32], b[32];
+
+			timefmt_iso(r->start_ms, env->cfg->utc_offset_min, a);
+			timefmt_iso(r->end_ms, env->cfg->utc_offset_min, b);
+			return err_set(e, ERR_INVALID, "start", "start (%s) is not before end (%s); "
+				       "an outage must end after it starts", a, b);
+		}
 		if (r->end_ms <= now)
 			return err_set(e, ERR_INVALID, "end", "end is in the past: the outage is "
 				       "over; send a restored notice instead");
@@ -299,8 +322,7 @@ static int check_channels(const struct notices_env *env, const struct req *r, st
 
 static const char *area_code(const struct req *r, int i)
 {
-	return r->follow_up ? json_string_value(json_array_get(r->orig_areas, (size_t)i)) :
-			      r->areas[i];
+	return r->areas[i];
 }
 
 /* An area listed together with one of its ancestors is already named by the ancestor. */
@@ -321,7 +343,7 @@ static int area_text(const struct notices_env *env, const struct req *r, char *o
 		     struct err *e)
 {
 	char label[256], parent[64] = "", prev[64] = "";
-	int n = r->follow_up ? (int)json_array_size(r->orig_areas) : r->nareas, shown = 0, rc;
+	int n = r->nareas, shown = 0, rc;
 	size_t len = 0;
 
 	out[0] = '\0';
@@ -357,9 +379,11 @@ static int render(const struct notices_env *env, const struct req *r, char *text
 	if ((rc = area_text(env, r, area, sizeof(area), e)) < 0)
 		return rc;
 	timefmt_cn(r->start_ms, off, start);
-	timefmt_cn(r->end_ms, off, end);
+	/* A restored notice tells when supply came back: now, not the planned end. */
+	timefmt_cn(strcmp(r->kind, "restored") == 0 ? env->now_ms : r->end_ms, off, end);
 	/* Same day: "11月23日09:00至17:00" reads better and keeps the SMS in one part. */
-	if ((r->start_ms + off * MS_PER_MIN) / 86400000 == (r->end_ms + off * MS_PER_MIN) / 86400000)
+	if (strcmp(r->kind, "restored") != 0 &&
+	    (r->start_ms + off * MS_PER_MIN) / 86400000 == (r->end_ms + off * MS_PER_MIN) / 86400000)
 		memmove(end, strstr(end, "日") + strlen("日"),
 			strlen(strstr(end, "日") + strlen("日")) + 1);
 	/* The company is the signature without its brackets 【】 (3 bytes each in UTF-8). */

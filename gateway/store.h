@@ -41,7 +41,7 @@ int store_schema_version(struct store *s);
 /* ---- API keys ---- */
 int store_apikey_add(struct store *s, const char *name, const char *role, const char *hash_hex,
 		     int64_t now_ms, struct err *e);
-/* role: 16 bytes. ERR_NOTFOUND for an unknown (or revoked) key. */
+/* role: 16 bytes. ERR_UNAUTH for an unknown (or revoked) key. */
 int store_apikey_role(struct store *s, const char *hash_hex, char role[16], struct err *e);
 
 /* ---- areas ---- */

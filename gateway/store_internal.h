@@ -30,7 +30,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	int utc_offset_min;
-	char kind_buf[16], utility_buf[16], reason_buf[512], hotline_buf[64];
+	char kind_buf[16], utility_buf[16], reason_buf[1024], hotline_buf[160];
 };
 
 /* Maps the connection's last error to ERR_CONFLICT (constraint) or ERR_IO. */

@@ -303,6 +303,11 @@ int store_notice_get(struct store *s, int64_t id, json_t **out, struct err *e)
 		"urgent", sqlite3_column_int(q, 10), "forced", store_col_text(q, 11),
 		"texts", "sms", store_col_text(q, 12), "wechat", store_col_text(q, 13),
 		"sms_parts_per_message", sqlite3_column_int(q, 14));
+	if (obj == NULL) {
+		sqlite3_reset(q);
+		return err_set(e, ERR_INTERNAL, "id", "notice %lld cannot be shown: a stored text "
+			       "is not valid UTF-8", (long long)id);
+	}
 	json_object_set_new(obj, "references", sqlite3_column_type(q, 2) == SQLITE_NULL ?
 			    json_null() : json_integer(sqlite3_column_int64(q, 2)));
 	store_json_time(s, obj, "start", q, 5);
