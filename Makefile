@@ -77,7 +77,7 @@ bench: deps
 	@./tests/bench/bench.sh
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) gateway/gatewayd.c gateway/gatewayctl.c
+	clang-format --dry-run --Werror common/*.[ch] gateway/*.[ch] gateway/providers/*.c tests/unit/*.[ch]
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -73,11 +73,14 @@ static int from_gb18030(const char *in, size_t len, char **out, size_t *out_len,
 
 	/* One GB18030 byte gives one UTF-8 byte, two give at most three, four at most four. */
 	if (len > (SIZE_MAX - 1) / 2)
-		return err_set(e, ERR_TOOBIG, NULL, "%zu bytes of text is too large to convert", len);
+		return err_set(e, ERR_TOOBIG, NULL, "%zu bytes of text is too large to convert",
+			       len);
 	cd = iconv_open("UTF-8", "GB18030");
 	if (cd == (iconv_t)-1)
-		return err_set(e, ERR_INTERNAL, NULL, "iconv cannot convert GB18030 to UTF-8 (%s); "
-			       "are the glibc gconv modules installed?", strerror(errno));
+		return err_set(e, ERR_INTERNAL, NULL,
+			       "iconv cannot convert GB18030 to UTF-8 (%s); "
+			       "are the glibc gconv modules installed?",
+			       strerror(errno));
 	buf = malloc(len * 2 + 1);
 	if (buf == NULL)
 		rc = err_set(e, ERR_NOMEM, NULL, "out of memory converting %zu bytes of text", len);
@@ -104,9 +107,11 @@ static int check_no_nul(const char *in, size_t len, struct err *e)
 	if (nul == NULL)
 		return 0;
 	off = (size_t)(nul - in);
-	return err_set(e, ERR_INVALID, NULL, "the text has a NUL byte at line %d (byte offset %zu): "
+	return err_set(e, ERR_INVALID, NULL,
+		       "the text has a NUL byte at line %d (byte offset %zu): "
 		       "it looks like a binary file such as .xlsx, not CSV text; save it as CSV "
-		       "(UTF-8 or GBK) and send that", line_of(in, off), off);
+		       "(UTF-8 or GBK) and send that",
+		       line_of(in, off), off);
 }
 
 static int report_undecodable(const char *in, size_t len, size_t bad_utf8, size_t bad_gb,
@@ -115,15 +120,16 @@ static int report_undecodable(const char *in, size_t len, size_t bad_utf8, size_
 	unsigned char b8 = (unsigned char)in[bad_utf8];
 	unsigned char bg = bad_gb < len ? (unsigned char)in[bad_gb] : 0;
 
-	return err_set(e, ERR_INVALID, NULL, "the text is neither UTF-8 nor GBK/GB18030: UTF-8 "
+	return err_set(e, ERR_INVALID, NULL,
+		       "the text is neither UTF-8 nor GBK/GB18030: UTF-8 "
 		       "decoding fails at line %d (byte offset %zu, byte 0x%02X) and GB18030 "
 		       "decoding at line %d (byte offset %zu, byte 0x%02X); save the export as "
-		       "UTF-8 or GBK CSV", line_of(in, bad_utf8), bad_utf8, b8,
-		       line_of(in, bad_gb), bad_gb, bg);
+		       "UTF-8 or GBK CSV",
+		       line_of(in, bad_utf8), bad_utf8, b8, line_of(in, bad_gb), bad_gb, bg);
 }
 
-int charset_to_utf8(const char *in, size_t len, char **out, size_t *out_len,
-		    const char **detected, struct err *e)
+int charset_to_utf8(const char *in, size_t len, char **out, size_t *out_len, const char **detected,
+		    struct err *e)
 {
 	size_t skip = 0, bad_utf8 = 0, bad_gb = 0;
 	int rc;
@@ -145,10 +151,11 @@ int charset_to_utf8(const char *in, size_t len, char **out, size_t *out_len,
 	/* A BOM says the file was written as UTF-8, so decoding it as GB18030 would only
 	 * produce mojibake; the damage is at the reported byte. */
 	if (skip > 0)
-		return err_set(e, ERR_INVALID, NULL, "the text starts with a UTF-8 byte-order mark "
+		return err_set(e, ERR_INVALID, NULL,
+			       "the text starts with a UTF-8 byte-order mark "
 			       "but byte 0x%02X at line %d (byte offset %zu) is not valid UTF-8; "
-			       "save the export again as UTF-8", (unsigned char)in[bad_utf8],
-			       line_of(in, bad_utf8), bad_utf8);
+			       "save the export again as UTF-8",
+			       (unsigned char)in[bad_utf8], line_of(in, bad_utf8), bad_utf8);
 	rc = from_gb18030(in, len, out, out_len, &bad_gb, e);
 	if (rc == ERR_INVALID)
 		return report_undecodable(in, len, bad_utf8, bad_gb, e);

@@ -12,7 +12,7 @@
  * *out_len its length, BOM removed). *detected (may be NULL) is set to "utf-8" or "gb18030".
  * Input that is neither valid UTF-8 nor valid GB18030 fails with ERR_INVALID and a message
  * giving the line number and byte offset of the first undecodable byte. */
-int charset_to_utf8(const char *in, size_t len, char **out, size_t *out_len,
-		    const char **detected, struct err *e);
+int charset_to_utf8(const char *in, size_t len, char **out, size_t *out_len, const char **detected,
+		    struct err *e);
 
 #endif

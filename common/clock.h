@@ -12,7 +12,7 @@ struct clock {
 	 * else the real time plus offset_ms. */
 	int fake;
 	int64_t fake_ms;
-	int64_t offset_ms;  /* shifts the real clock: used by GATEWAYD_CLOCK_START in tests */
+	int64_t offset_ms; /* shifts the real clock: used by GATEWAYD_CLOCK_START in tests */
 };
 
 /* Real clock (offset 0). */

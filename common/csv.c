@@ -20,10 +20,10 @@
 /* One record being read. Fields are kept as offsets because the buffer may move. */
 struct parse {
 	struct csv_reader *r;
-	int line;     /* where the record started */
+	int line; /* where the record started */
 	int err_line; /* where a syntax error was found */
-	int field;    /* 1-based number of the field being read */
-	size_t used;  /* bytes of r->buf holding finished fields */
+	int field; /* 1-based number of the field being read */
+	size_t used; /* bytes of r->buf holding finished fields */
 	size_t off[CSV_MAX_FIELDS];
 	/* The first limit the record broke. Such a record is still read to its end, so that
 	 * the next one starts in the right place, but it is not returned. */
@@ -155,9 +155,11 @@ static int read_unquoted(struct parse *ps, size_t *len, struct err *e)
 
 	for (; r->p < r->end && *r->p != ',' && eol_len(r->p, r->end) == 0; r->p++) {
 		if (*r->p == '"')
-			return syntax_error(ps, r->line, "a quote inside an unquoted field; put the "
+			return syntax_error(ps, r->line,
+					    "a quote inside an unquoted field; put the "
 					    "whole field in quotes and double the quote inside it "
-					    "(\"5\"\" pipe\")", e);
+					    "(\"5\"\" pipe\")",
+					    e);
 		if (*r->p == '\0')
 			return syntax_error(ps, r->line, "a NUL byte; is this a binary file?", e);
 	}
@@ -198,9 +200,11 @@ static int read_quoted(struct parse *ps, size_t *len, struct err *e)
 	}
 	r->p = open;
 	r->line = open_line;
-	return syntax_error(ps, open_line, "the quote that opens this field is never closed; "
+	return syntax_error(ps, open_line,
+			    "the quote that opens this field is never closed; "
 			    "add the closing quote, or double a quote that is part of the text "
-			    "(\"\")", e);
+			    "(\"\")",
+			    e);
 }
 
 /* After a field: a comma means another field follows (0); a line end or the end of the
@@ -223,8 +227,10 @@ static int end_of_field(struct parse *ps, struct err *e)
 		r->line++;
 		return 1;
 	}
-	return syntax_error(ps, r->line, "text follows the closing quote; put the whole field "
-			    "in quotes and double the quotes inside it (\"\")", e);
+	return syntax_error(ps, r->line,
+			    "text follows the closing quote; put the whole field "
+			    "in quotes and double the quotes inside it (\"\")",
+			    e);
 }
 
 static int read_field(struct parse *ps, struct err *e)

@@ -14,13 +14,13 @@
 
 struct csv_reader {
 	const char *p, *end;
-	int line;         /* 1-based line where the next record starts */
-	char *buf;        /* field storage of the current record (owned) */
+	int line; /* 1-based line where the next record starts */
+	char *buf; /* field storage of the current record (owned) */
 	size_t buf_cap;
 };
 
 struct csv_record {
-	int line;                          /* 1-based line the record started on */
+	int line; /* 1-based line the record started on */
 	int nfields;
 	const char *fields[CSV_MAX_FIELDS]; /* point into the reader's buffer; valid until next */
 };

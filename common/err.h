@@ -6,21 +6,21 @@
 
 enum err_code {
 	ERR_OK = 0,
-	ERR_INVALID = -22,  /* bad input from a user: 400 */
-	ERR_NOTFOUND = -2,  /* 404 */
+	ERR_INVALID = -22, /* bad input from a user: 400 */
+	ERR_NOTFOUND = -2, /* 404 */
 	ERR_CONFLICT = -17, /* 409 */
 	ERR_FORBIDDEN = -13, /* 403 */
-	ERR_UNAUTH = -1,    /* 401 */
-	ERR_TOOBIG = -27,   /* 413 */
-	ERR_IO = -5,        /* storage or network trouble: 500/503 */
+	ERR_UNAUTH = -1, /* 401 */
+	ERR_TOOBIG = -27, /* 413 */
+	ERR_IO = -5, /* storage or network trouble: 500/503 */
 	ERR_NOMEM = -12,
 	ERR_INTERNAL = -71,
 };
 
 struct err {
 	int code;
-	char field[64];   /* the offending field, key or column; "" when none */
-	char msg[512];    /* full sentence for a human */
+	char field[64]; /* the offending field, key or column; "" when none */
+	char msg[512]; /* full sentence for a human */
 };
 
 /* Sets code, field (may be NULL) and a printf-style message; returns code so that callers

@@ -34,7 +34,7 @@ static const struct {
 	{ "\xef\xbc\x89", ')' }, /* FULLWIDTH RIGHT PARENTHESIS */
 	{ "\xef\xbc\x8d", '-' }, /* FULLWIDTH HYPHEN-MINUS */
 	{ "\xe3\x80\x80", ' ' }, /* IDEOGRAPHIC SPACE */
-	{ "\xc2\xa0", ' ' },     /* NO-BREAK SPACE, common in spreadsheet cells */
+	{ "\xc2\xa0", ' ' }, /* NO-BREAK SPACE, common in spreadsheet cells */
 };
 
 /* Maps the character at s to its ASCII meaning (full-width digits and the table above);
@@ -100,7 +100,8 @@ static int scan_digits(const char *in, struct scan *sc, char *why)
 			sc->n++;
 		} else if (c == '+') {
 			if (sc->n > 0 || sc->plus) {
-				snprintf(why, WHY_MAX, "a '+' may only come before the country code");
+				snprintf(why, WHY_MAX,
+					 "a '+' may only come before the country code");
 				return -1;
 			}
 			sc->plus = true;
@@ -108,8 +109,10 @@ static int scan_digits(const char *in, struct scan *sc, char *why)
 			if (c > 0x20 && c < 0x7f)
 				snprintf(why, WHY_MAX, "it contains '%c', which is not a digit", c);
 			else
-				snprintf(why, WHY_MAX, "it contains a character that is not a digit "
-					 "(at byte %zu)", (size_t)(s - in));
+				snprintf(why, WHY_MAX,
+					 "it contains a character that is not a digit "
+					 "(at byte %zu)",
+					 (size_t)(s - in));
 			return -1;
 		}
 	}
@@ -169,8 +172,8 @@ int phone_normalize(const char *in, char out[PHONE_LEN + 1], struct err *e)
 	}
 	quote_input(in, quoted, sizeof(quoted));
 	return err_set(e, ERR_INVALID, "phone",
-		       "\"%s\" is not a mainland mobile number: %s (expected like %s)", quoted,
-		       why, PHONE_EXAMPLE);
+		       "\"%s\" is not a mainland mobile number: %s (expected like %s)", quoted, why,
+		       PHONE_EXAMPLE);
 }
 
 void phone_mask(const char *phone, char out[16])

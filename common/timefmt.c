@@ -55,8 +55,10 @@ int timefmt_parse(const char *s, int64_t *out_ms, struct err *e)
 				;
 	}
 	if (*p == '\0')
-		return err_set(e, ERR_INVALID, NULL, "\"%s\" has no UTC offset; write it like "
-			       "2026-11-23T09:00:00+08:00", s);
+		return err_set(e, ERR_INVALID, NULL,
+			       "\"%s\" has no UTC offset; write it like "
+			       "2026-11-23T09:00:00+08:00",
+			       s);
 	if (parse_offset(p, &off) < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
 	    mi > 59 || sec > 60)
 		goto bad;
@@ -72,8 +74,10 @@ int timefmt_parse(const char *s, int64_t *out_ms, struct err *e)
 	*out_ms = ((int64_t)t - (int64_t)off * 60) * 1000;
 	return 0;
 bad:
-	return err_set(e, ERR_INVALID, NULL, "\"%s\" is not a valid time; write it like "
-		       "2026-11-23T09:00:00+08:00", s);
+	return err_set(e, ERR_INVALID, NULL,
+		       "\"%s\" is not a valid time; write it like "
+		       "2026-11-23T09:00:00+08:00",
+		       s);
 }
 
 static void local_tm(int64_t ms, int utc_offset_min, struct tm *tm)

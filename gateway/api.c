@@ -25,9 +25,9 @@ struct call {
 	const struct http_in *in;
 	struct store *store;
 	char params[MAX_PARAMS][256];
-	json_t *json;       /* BODY_JSON routes */
-	int status;         /* set by the handler, default 200 */
-	char *text;         /* a text answer instead of JSON (metrics) */
+	json_t *json; /* BODY_JSON routes */
+	int status; /* set by the handler, default 200 */
+	char *text; /* a text answer instead of JSON (metrics) */
 };
 
 struct api;
@@ -35,8 +35,8 @@ typedef int (*handler_fn)(struct api *a, struct call *c, json_t **out, struct er
 
 struct route {
 	const char *method;
-	const char *pattern;  /* "{}" matches one path segment */
-	unsigned perm;        /* 0: public */
+	const char *pattern; /* "{}" matches one path segment */
+	unsigned perm; /* 0: public */
 	enum body_kind body;
 	handler_fn fn;
 };
@@ -121,8 +121,7 @@ static int h_areas_get(struct api *a, struct call *c, json_t **out, struct err *
 
 static int h_residents_import(struct api *a, struct call *c, json_t **out, struct err *e)
 {
-	return residents_import_csv(c->store, a->cfg, c->in->body, c->in->body_len, now(a), out,
-				    e);
+	return residents_import_csv(c->store, a->cfg, c->in->body, c->in->body_len, now(a), out, e);
 }
 
 static int h_residents_post(struct api *a, struct call *c, json_t **out, struct err *e)
@@ -131,8 +130,8 @@ static int h_residents_post(struct api *a, struct call *c, json_t **out, struct 
 	return residents_create_json(c->store, c->json, now(a), out, e);
 }
 
-static int query_int(const struct call *c, const char *name, int def, int min, int max,
-		     int *out, struct err *e)
+static int query_int(const struct call *c, const char *name, int def, int min, int max, int *out,
+		     struct err *e)
 {
 	const char *v = http_in_query(c->in, name);
 	char *end;
@@ -362,8 +361,10 @@ static int check_key(struct api *a, const struct route *r, const struct http_in 
 	if (r->perm == 0)
 		return 0;
 	if (in->authorization == NULL || strncmp(in->authorization, "Bearer ", 7) != 0)
-		return err_set(e, ERR_UNAUTH, "Authorization", "send the API key as "
-			       "\"Authorization: Bearer <key>\"; create one with gatewayctl key create");
+		return err_set(
+			e, ERR_UNAUTH, "Authorization",
+			"send the API key as "
+			"\"Authorization: Bearer <key>\"; create one with gatewayctl key create");
 	(void)a;
 	auth_key_hash(in->authorization + 7, hash);
 	if (store_apikey_role(s, hash, role_name, e) < 0)
@@ -382,11 +383,14 @@ static int decode_body(const struct route *r, struct call *c, struct err *e)
 	if (r->body == BODY_NONE)
 		return 0;
 	if (r->body == BODY_CSV)
-		return c->in->body_len == 0 ?
-			err_set(e, ERR_INVALID, "", "the body is empty; send the CSV file") : 0;
+		return c->in->body_len == 0
+			? err_set(e, ERR_INVALID, "", "the body is empty; send the CSV file")
+			: 0;
 	if (!utf8_valid(c->in->body, c->in->body_len, &bad))
-		return err_set(e, ERR_INVALID, "", "the body is not valid UTF-8 (byte %zu); send "
-			       "UTF-8 JSON", bad);
+		return err_set(e, ERR_INVALID, "",
+			       "the body is not valid UTF-8 (byte %zu); send "
+			       "UTF-8 JSON",
+			       bad);
 	c->json = json_loadb(c->in->body, c->in->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (c->json == NULL)
 		return err_set(e, ERR_INVALID, "", "malformed JSON at line %d, column %d: %s",
@@ -408,8 +412,10 @@ static void handle(void *ctx, const struct http_in *in, struct http_out *out)
 	c.in = in;
 	c.status = 200;
 	if ((r = find_route(in->method, in->path, c.params, &status)) == NULL) {
-		err_set(&e, 0, "", status == 404 ? "no such endpoint: %s %.200s" :
-			"%s is not allowed on %.200s", in->method, in->path);
+		err_set(&e, 0, "",
+			status == 404 ? "no such endpoint: %s %.200s"
+				      : "%s is not allowed on %.200s",
+			in->method, in->path);
 		answer_error(out, status, &e);
 		metrics_http(a->metrics, "other", status);
 		return;
@@ -465,8 +471,8 @@ void api_server_opts(struct api *a, struct http_server_opts *opts)
 	opts->ctx = a;
 }
 
-int api_new(const struct gw_config *cfg, const struct templates *tmpl,
-	    const struct clock *clock, struct metrics *metrics, struct api **out, struct err *e)
+int api_new(const struct gw_config *cfg, const struct templates *tmpl, const struct clock *clock,
+	    struct metrics *metrics, struct api **out, struct err *e)
 {
 	struct api *a = calloc(1, sizeof(*a));
 	int rc;

@@ -17,8 +17,8 @@
 
 struct api;
 
-int api_new(const struct gw_config *cfg, const struct templates *tmpl,
-	    const struct clock *clock, struct metrics *metrics, struct api **out, struct err *e);
+int api_new(const struct gw_config *cfg, const struct templates *tmpl, const struct clock *clock,
+	    struct metrics *metrics, struct api **out, struct err *e);
 void api_free(struct api *a);
 /* Fills the callbacks and ctx of opts for http_server_start. */
 void api_server_opts(struct api *a, struct http_server_opts *opts);

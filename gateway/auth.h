@@ -9,8 +9,8 @@
 
 #include "err.h"
 
-#define AUTH_KEY_LEN 68   /* "gwk_" + 64 hex */
-#define AUTH_HASH_LEN 64  /* hex SHA-256 */
+#define AUTH_KEY_LEN 68 /* "gwk_" + 64 hex */
+#define AUTH_HASH_LEN 64 /* hex SHA-256 */
 
 enum role { ROLE_ADMIN, ROLE_DISPATCHER, ROLE_AGENT, ROLE_KIOSK, ROLE_COUNT };
 

@@ -36,9 +36,9 @@ struct key {
 	int (*parse)(const struct key *k, const char *v, void *dst, char *why, size_t n);
 	enum key_base base;
 	size_t off;
-	size_t size;         /* capacity of dst */
-	long min, max;       /* numbers: range in the file's unit; strings: min 1 = required */
-	const char *arg;     /* choices "a|b", or the range of a size in words */
+	size_t size; /* capacity of dst */
+	long min, max; /* numbers: range in the file's unit; strings: min 1 = required */
+	const char *arg; /* choices "a|b", or the range of a size in words */
 };
 
 /* Per-provider values that are not part of struct provider_config. */
@@ -143,13 +143,19 @@ static int p_size(const struct key *k, const char *v, void *dst, char *why, size
 	errno = 0;
 	x = (v[0] >= '0' && v[0] <= '9') ? strtoull(v, &end, 10) : 0;
 	if (v[0] < '0' || v[0] > '9' || errno != 0)
-		return fail(why, n, "\"%s\" is not a size; write bytes or a number with K or M (example: 1M)", v);
+		return fail(
+			why, n,
+			"\"%s\" is not a size; write bytes or a number with K or M (example: 1M)",
+			v);
 	if (*end == 'K' || *end == 'k')
 		mult = 1024, end++;
 	else if (*end == 'M' || *end == 'm')
 		mult = 1024 * 1024, end++;
 	if (*end != '\0')
-		return fail(why, n, "\"%s\" is not a size; write bytes or a number with K or M (example: 1M)", v);
+		return fail(
+			why, n,
+			"\"%s\" is not a size; write bytes or a number with K or M (example: 1M)",
+			v);
 	if (x > (unsigned long long)k->max / mult || x * mult < (unsigned long long)k->min)
 		return fail(why, n, "\"%s\" is out of range; use a size from %s", v, k->arg);
 	*(size_t *)dst = (size_t)(x * mult);
@@ -171,7 +177,9 @@ static int p_listen(const struct key *k, const char *v, void *dst, char *why, si
 	if (v[0] == '[' && colon[-1] == ']')
 		host++, hlen = hlen >= 2 ? hlen - 2 : 0;
 	if (hlen == 0 || hlen >= sizeof(cfg->listen_host))
-		return fail(why, n, "the host part is empty or too long; write host:port (example: 127.0.0.1:8080)");
+		return fail(
+			why, n,
+			"the host part is empty or too long; write host:port (example: 127.0.0.1:8080)");
 	if (port < 1 || port > 65535)
 		return fail(why, n, "port %ld is out of range; use a port from 1 to 65535", port);
 	memcpy(cfg->listen_host, host, hlen);
@@ -194,7 +202,9 @@ static int p_quiet(const struct key *k, const char *v, void *dst, char *why, siz
 	if (strlen(v) != 11 || v[5] != '-' || parse_hhmm(v, &a) < 0 || parse_hhmm(v + 6, &b) < 0)
 		return fail(why, n, "\"%s\" is not HH:MM-HH:MM (example: 21:00-08:00, or off)", v);
 	if (a == b)
-		return fail(why, n, "\"%s\" starts and ends at the same time; write off for no quiet hours", v);
+		return fail(why, n,
+			    "\"%s\" starts and ends at the same time; write off for no quiet hours",
+			    v);
 	cfg->quiet_start_min = a;
 	cfg->quiet_end_min = b;
 	return 0;
@@ -207,7 +217,8 @@ static int p_utc_offset(const struct key *k, const char *v, void *dst, char *why
 	(void)k;
 	if (strlen(v) != 6 || (v[0] != '+' && v[0] != '-') || parse_hhmm(v + 1, &m) < 0 ||
 	    m > (v[0] == '+' ? 14 * 60 : 12 * 60))
-		return fail(why, n, "\"%s\" is not an offset from -12:00 to +14:00 (example: +08:00)", v);
+		return fail(why, n,
+			    "\"%s\" is not an offset from -12:00 to +14:00 (example: +08:00)", v);
 	*(int *)dst = v[0] == '-' ? -m : m;
 	return 0;
 }
@@ -218,7 +229,10 @@ static int p_signature(const struct key *k, const char *v, void *dst, char *why,
 	size_t len = strlen(v);
 
 	if (len < 7 || strncmp(v, "【", 3) != 0 || strcmp(v + len - 3, "】") != 0)
-		return fail(why, n, "\"%s\" is not 【name】; use full-width brackets (example: 【幸福水务】)", v);
+		return fail(
+			why, n,
+			"\"%s\" is not 【name】; use full-width brackets (example: 【幸福水务】)",
+			v);
 	return p_str(k, v, dst, why, n);
 }
 
@@ -227,22 +241,25 @@ static int p_url(const struct key *k, const char *v, void *dst, char *why, size_
 {
 	if ((strncmp(v, "http://", 7) != 0 || v[7] == '\0') &&
 	    (strncmp(v, "https://", 8) != 0 || v[8] == '\0'))
-		return fail(why, n, "is not an http:// or https:// address; write the full URL (example: https://sms.example.com/send)");
+		return fail(
+			why, n,
+			"is not an http:// or https:// address; write the full URL (example: https://sms.example.com/send)");
 	return p_str(k, v, dst, why, n);
 }
 
 #define CFG(f) BASE_CFG, offsetof(struct gw_config, f), sizeof(((struct gw_config *)0)->f)
 #define WHOLE BASE_CFG, 0, sizeof(struct gw_config)
-#define PRV(f) BASE_PROV, offsetof(struct provider_config, f), \
-	sizeof(((struct provider_config *)0)->f)
-#define EXTRA(f) BASE_EXTRA, offsetof(struct provider_extra, f), \
-	sizeof(((struct provider_extra *)0)->f)
+#define PRV(f)                                                                                     \
+	BASE_PROV, offsetof(struct provider_config, f), sizeof(((struct provider_config *)0)->f)
+#define EXTRA(f)                                                                                   \
+	BASE_EXTRA, offsetof(struct provider_extra, f), sizeof(((struct provider_extra *)0)->f)
 
 /* Grouped by section: the list of known sections in messages follows this order. */
 static const struct key cfg_keys[] = {
 	{ "server", "listen", p_listen, WHOLE, 0, 0, NULL },
 	{ "server", "max_body", p_size, CFG(max_body), 1024, 64L << 20, "1K to 64M" },
-	{ "server", "max_import_body", p_size, CFG(max_import_body), 1024, 1L << 30, "1K to 1024M" },
+	{ "server", "max_import_body", p_size, CFG(max_import_body), 1024, 1L << 30,
+	  "1K to 1024M" },
 	{ "server", "http_threads", p_int, CFG(http_threads), 1, 256, NULL },
 	{ "store", "path", p_str, CFG(db_path), 1, 0, NULL },
 	{ "log", "level", p_choice, CFG(log_level), 1, 0, "debug|info|warn|error" },
@@ -259,7 +276,8 @@ static const struct key cfg_keys[] = {
 	{ "delivery", "followup_ttl_hours", p_int, CFG(followup_ttl_hours), 1, 720, NULL },
 	{ "lead_time", "water_hours", p_hours, CFG(lead_min[UTIL_WATER]), 0, 720, NULL },
 	{ "lead_time", "water_long_hours", p_hours, CFG(water_long_lead_min), 0, 720, NULL },
-	{ "lead_time", "water_long_threshold_hours", p_hours, CFG(water_long_threshold_min), 1, 720, NULL },
+	{ "lead_time", "water_long_threshold_hours", p_hours, CFG(water_long_threshold_min), 1, 720,
+	  NULL },
 	{ "lead_time", "heat_hours", p_hours, CFG(lead_min[UTIL_HEAT]), 0, 720, NULL },
 	{ "lead_time", "power_hours", p_hours, CFG(lead_min[UTIL_POWER]), 0, 720, NULL },
 	{ "import", "col_account", p_str, CFG(col_account), 1, 0, NULL },
@@ -284,28 +302,28 @@ static const struct key provider_keys[] = {
 
 /* Everything one config_load needs; heap-allocated (it is large) and freed at the end. */
 struct load {
-	struct gw_config cfg;           /* built here, copied out only on success */
-	const char *path;               /* as the caller wrote it, for messages */
+	struct gw_config cfg; /* built here, copied out only on success */
+	const char *path; /* as the caller wrote it, for messages */
 	struct config_problems probs;
-	int more;                       /* problems that did not fit in probs */
+	int more; /* problems that did not fit in probs */
 	char first_key[64];
-	const char *text;               /* the file, read whole; the reader walks it */
+	const char *text; /* the file, read whole; the reader walks it */
 	size_t len, pos;
-	int line;                       /* lines handed to inih so far */
-	char sec[128];                  /* current section name as written */
+	int line; /* lines handed to inih so far */
+	char sec[128]; /* current section name as written */
 	enum sec_kind sec_kind;
-	int sec_prov;                   /* SEC_PROVIDER: index into cfg.providers */
-	int seen[ARRAY_LEN(cfg_keys)];  /* line where each key was set, 0 = default */
+	int sec_prov; /* SEC_PROVIDER: index into cfg.providers */
+	int seen[ARRAY_LEN(cfg_keys)]; /* line where each key was set, 0 = default */
 	int pseen[CONFIG_MAX_PROVIDERS][ARRAY_LEN(provider_keys)];
 	struct provider_extra extra[CONFIG_MAX_PROVIDERS];
 };
 
-static void problem(struct load *ld, int line, const char *sec, const char *key,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void problem(struct load *ld, int line, const char *sec, const char *key, const char *fmt,
+		    ...) __attribute__((format(printf, 5, 6)));
 
 /* Appends "FILE:LINE: [sec] key: what". line 0 means no line; sec and key may be NULL. */
-static void problem(struct load *ld, int line, const char *sec, const char *key,
-		    const char *fmt, ...)
+static void problem(struct load *ld, int line, const char *sec, const char *key, const char *fmt,
+		    ...)
 {
 	char what[256], loc[200] = "", at[16] = "";
 	va_list ap;
@@ -327,8 +345,8 @@ static void problem(struct load *ld, int line, const char *sec, const char *key,
 		snprintf(at, sizeof(at), "%d:", line);
 	if (ld->probs.n == 0)
 		snprintf(ld->first_key, sizeof(ld->first_key), "%s", key ? key : "");
-	if (snprintf(ld->probs.msg[ld->probs.n], sizeof(ld->probs.msg[0]), "%s:%s %s%s",
-		     ld->path, at, loc, what) < 0)
+	if (snprintf(ld->probs.msg[ld->probs.n], sizeof(ld->probs.msg[0]), "%s:%s %s%s", ld->path,
+		     at, loc, what) < 0)
 		ld->probs.msg[ld->probs.n][0] = '\0';
 	ld->probs.n++;
 }
@@ -375,8 +393,7 @@ static void join(char *buf, size_t n, const char *item)
 }
 
 /* sec NULL: any section. */
-static const struct key *find_key(const struct key *t, size_t n, const char *sec,
-				  const char *name)
+static const struct key *find_key(const struct key *t, size_t n, const char *sec, const char *name)
 {
 	for (size_t i = 0; i < n; i++) {
 		if ((sec == NULL || strcmp(t[i].section, sec) == 0) && strcmp(t[i].name, name) == 0)
@@ -409,7 +426,8 @@ static void unknown_key(struct load *ld, const struct key *t, size_t n, const ch
 		if (sec != NULL && strcmp(t[i].section, sec) != 0)
 			continue;
 		if (is_typo_of(name, t[i].name)) {
-			problem(ld, ld->line, ld->sec, name, "unknown key; did you mean %s?", t[i].name);
+			problem(ld, ld->line, ld->sec, name, "unknown key; did you mean %s?",
+				t[i].name);
 			return;
 		}
 		join(known, sizeof(known), t[i].name);
@@ -424,7 +442,8 @@ static void unknown_section(struct load *ld, const char *name)
 
 	snprintf(head, sizeof(head), "%.*s", dot ? (int)(dot - name) : 63, name);
 	if (dot != NULL && is_typo_of(head, "provider")) {
-		problem(ld, ld->line, name, NULL, "unknown section; did you mean [provider%s]?", dot);
+		problem(ld, ld->line, name, NULL, "unknown section; did you mean [provider%s]?",
+			dot);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++) {
@@ -446,7 +465,8 @@ static int valid_provider_name(const char *s)
 	size_t len = strlen(s);
 
 	return len > 0 && len < sizeof(((struct provider_config *)0)->name) &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
+		strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+		len;
 }
 
 static void add_provider(struct load *ld, const char *name)
@@ -456,14 +476,19 @@ static void add_provider(struct load *ld, const char *name)
 
 	ld->sec_kind = SEC_BAD;
 	if (!valid_provider_name(name)) {
-		problem(ld, ld->line, ld->sec, NULL, "a provider name is 1-63 letters, digits, _ or -; rename the section");
+		problem(ld, ld->line, ld->sec, NULL,
+			"a provider name is 1-63 letters, digits, _ or -; rename the section");
 	} else if (dup != NULL) {
-		problem(ld, ld->line, ld->sec, NULL, "provider %s is defined twice (first on line %d); keep one", name, dup->line);
+		problem(ld, ld->line, ld->sec, NULL,
+			"provider %s is defined twice (first on line %d); keep one", name,
+			dup->line);
 	} else if (ld->cfg.nproviders == CONFIG_MAX_PROVIDERS) {
-		problem(ld, ld->line, ld->sec, NULL, "more than %d providers; remove unused ones", CONFIG_MAX_PROVIDERS);
+		problem(ld, ld->line, ld->sec, NULL, "more than %d providers; remove unused ones",
+			CONFIG_MAX_PROVIDERS);
 	} else {
 		p = &ld->cfg.providers[ld->cfg.nproviders];
-		memcpy(p->name, name, strlen(name) + 1); /* valid_provider_name checked the length */
+		memcpy(p->name, name,
+		       strlen(name) + 1); /* valid_provider_name checked the length */
 		p->timeout_ms = 5000;
 		p->concurrency = 16;
 		p->batch = 1;
@@ -482,13 +507,15 @@ static void check_line(struct load *ld, const char *s)
 		return;
 	if (*s != '[') {
 		if (strpbrk(s, "=:") == NULL)
-			problem(ld, ld->line, NULL, NULL, "not a \"key = value\" line, a [section] header or a ; comment; fix or delete it");
+			problem(ld, ld->line, NULL, NULL,
+				"not a \"key = value\" line, a [section] header or a ; comment; fix or delete it");
 		return;
 	}
 	close = strchr(s, ']');
 	if (close == NULL || (size_t)(close - s - 1) >= sizeof(ld->sec)) {
 		ld->sec_kind = SEC_BAD;
-		problem(ld, ld->line, NULL, NULL, "a section header is [name], with a closing ] and a name under 128 bytes");
+		problem(ld, ld->line, NULL, NULL,
+			"a section header is [name], with a closing ] and a name under 128 bytes");
 		return;
 	}
 	snprintf(ld->sec, sizeof(ld->sec), "%.*s", (int)(close - s - 1), s + 1);
@@ -524,9 +551,12 @@ static char *read_line(char *buf, int num, void *stream)
 	if (len > 0 && (*p == ';' || *p == '#'))
 		len = 0; /* a comment: any length is fine, inih need not see it */
 	if (num < 1 || len > (size_t)num - 1) {
-		problem(ld, ld->line, NULL, NULL, "line is %zu bytes, longer than the %d the INI reader takes; shorten it", len, num - 1);
+		problem(ld, ld->line, NULL, NULL,
+			"line is %zu bytes, longer than the %d the INI reader takes; shorten it",
+			len, num - 1);
 		if (*p == '[')
-			ld->sec_kind = SEC_BAD; /* do not file its keys under the previous section */
+			ld->sec_kind =
+				SEC_BAD; /* do not file its keys under the previous section */
 		len = 0;
 	}
 	memcpy(buf, p, len);
@@ -541,12 +571,14 @@ static void apply(struct load *ld, const struct key *k, int *seen, void *base, c
 	size_t len = strlen(v);
 
 	if (*seen != 0) {
-		problem(ld, ld->line, ld->sec, k->name, "is set twice (first on line %d); keep one", *seen);
+		problem(ld, ld->line, ld->sec, k->name, "is set twice (first on line %d); keep one",
+			*seen);
 		return;
 	}
 	*seen = ld->line;
 	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
-		problem(ld, ld->line, ld->sec, k->name, "is in quotes; write the value without them");
+		problem(ld, ld->line, ld->sec, k->name,
+			"is in quotes; write the value without them");
 		return;
 	}
 	if (k->parse(k, v, (char *)base + k->off, why, sizeof(why)) < 0)
@@ -561,7 +593,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 	(void)section; /* ld->sec holds the same name, seen by the reader first */
 	if (ld->sec_kind == SEC_NONE) {
-		problem(ld, ld->line, NULL, name, "is outside any section; move it under its [section]");
+		problem(ld, ld->line, NULL, name,
+			"is outside any section; move it under its [section]");
 	} else if (ld->sec_kind == SEC_FIXED) {
 		k = find_key(cfg_keys, ARRAY_LEN(cfg_keys), ld->sec, name);
 		if (k == NULL)
@@ -574,7 +607,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			unknown_key(ld, provider_keys, ARRAY_LEN(provider_keys), NULL, name);
 		else
 			apply(ld, k, &ld->pseen[i][k - provider_keys],
-			      k->base == BASE_EXTRA ? (void *)&ld->extra[i] : (void *)&ld->cfg.providers[i],
+			      k->base == BASE_EXTRA ? (void *)&ld->extra[i]
+						    : (void *)&ld->cfg.providers[i],
 			      value);
 	}
 	return 1; /* SEC_BAD: the section itself was reported; its keys are skipped */
@@ -606,9 +640,13 @@ static void apply_env_secret(struct load *ld, int i, const char *sec)
 		return;
 	v = getenv(var);
 	if (v == NULL || v[0] == '\0')
-		problem(ld, line, sec, "secret_env", "environment variable %s is not set; export it before starting gatewayd", var);
+		problem(ld, line, sec, "secret_env",
+			"environment variable %s is not set; export it before starting gatewayd",
+			var);
 	else if (strlen(v) >= sizeof(p->secret))
-		problem(ld, line, sec, "secret_env", "environment variable %s holds more than %zu bytes; use a shorter secret", var, sizeof(p->secret) - 1);
+		problem(ld, line, sec, "secret_env",
+			"environment variable %s holds more than %zu bytes; use a shorter secret",
+			var, sizeof(p->secret) - 1);
 	else
 		snprintf(p->secret, sizeof(p->secret), "%s", v);
 }
@@ -631,15 +669,20 @@ static void check_provider(struct load *ld, int i)
 	if (is_missing(ld, i, "type", p->type))
 		problem(ld, p->line, sec, "type", "is missing; add type = file or type = webhook");
 	if (is_missing(ld, i, "channel", p->channel))
-		problem(ld, p->line, sec, "channel", "is missing; add channel = sms or channel = wechat");
+		problem(ld, p->line, sec, "channel",
+			"is missing; add channel = sms or channel = wechat");
 	if (strcmp(p->type, "file") == 0 && is_missing(ld, i, "path", p->path))
-		problem(ld, p->line, sec, "path", "is missing; a file provider needs the file to append to (example: var/sent-sms.jsonl)");
+		problem(ld, p->line, sec, "path",
+			"is missing; a file provider needs the file to append to (example: var/sent-sms.jsonl)");
 	if (strcmp(p->type, "webhook") != 0)
 		return;
 	if (is_missing(ld, i, "url", p->url))
-		problem(ld, p->line, sec, "url", "is missing; a webhook provider needs url = https://...");
-	if (is_missing(ld, i, "secret", p->secret) && is_missing(ld, i, "secret_env", ld->extra[i].secret_env))
-		problem(ld, p->line, sec, "secret", "is missing; set secret_env = NAME of an environment variable holding it (or secret = ...)");
+		problem(ld, p->line, sec, "url",
+			"is missing; a webhook provider needs url = https://...");
+	if (is_missing(ld, i, "secret", p->secret) &&
+	    is_missing(ld, i, "secret_env", ld->extra[i].secret_env))
+		problem(ld, p->line, sec, "secret",
+			"is missing; set secret_env = NAME of an environment variable holding it (or secret = ...)");
 }
 
 /* [channel] provider must name a provider that carries that channel. */
@@ -655,10 +698,12 @@ static void check_route(struct load *ld, const char *channel, const char *name)
 
 		for (int i = 0; i < ld->cfg.nproviders; i++)
 			join(known, sizeof(known), ld->cfg.providers[i].name);
-		problem(ld, line, channel, "provider", "there is no [provider.%s]; add that section or use a defined provider (%s)",
+		problem(ld, line, channel, "provider",
+			"there is no [provider.%s]; add that section or use a defined provider (%s)",
 			name, known[0] ? known : "none is defined");
 	} else if (p->channel[0] != '\0' && strcmp(p->channel, channel) != 0) {
-		problem(ld, line, channel, "provider", "provider %s has channel = %s; set channel = %s in [provider.%s] or pick another provider",
+		problem(ld, line, channel, "provider",
+			"provider %s has channel = %s; set channel = %s in [provider.%s] or pick another provider",
 			name, p->channel, channel, name);
 	}
 }
@@ -676,9 +721,11 @@ static void check_all(struct load *ld)
 			"is missing; SMS needs the sender's signature (example: signature = 【幸福水务】)");
 	if (c->retry_base_ms > c->retry_max_ms)
 		problem(ld, key_line(ld, "delivery", "retry_base_ms"), "delivery", "retry_base_ms",
-			"is larger than retry_max_ms (%d); lower it or raise retry_max_ms", c->retry_max_ms);
+			"is larger than retry_max_ms (%d); lower it or raise retry_max_ms",
+			c->retry_max_ms);
 	if (c->water_long_lead_min < c->lead_min[UTIL_WATER])
-		problem(ld, key_line(ld, "lead_time", "water_long_hours"), "lead_time", "water_long_hours",
+		problem(ld, key_line(ld, "lead_time", "water_long_hours"), "lead_time",
+			"water_long_hours",
 			"is shorter than water_hours; long stops need at least the normal lead");
 }
 
@@ -692,7 +739,8 @@ static int read_text(struct load *ld, const char *path, char **out)
 	if (f == NULL) {
 		int saved = errno;
 
-		problem(ld, 0, NULL, NULL, "cannot open: %s; check the path and its permissions", strerror(saved));
+		problem(ld, 0, NULL, NULL, "cannot open: %s; check the path and its permissions",
+			strerror(saved));
 		return ERR_IO;
 	}
 	buf = malloc(CONFIG_MAX_FILE + 1);
@@ -707,7 +755,9 @@ static int read_text(struct load *ld, const char *path, char **out)
 		problem(ld, 0, NULL, NULL, "read error; check the file system");
 	} else if (ld->len > CONFIG_MAX_FILE) {
 		rc = ERR_INVALID;
-		problem(ld, 0, NULL, NULL, "larger than %d KiB; this is not a gatewayd configuration", CONFIG_MAX_FILE / 1024);
+		problem(ld, 0, NULL, NULL,
+			"larger than %d KiB; this is not a gatewayd configuration",
+			CONFIG_MAX_FILE / 1024);
 	}
 out:
 	fclose(f);
@@ -724,8 +774,9 @@ static int report(struct load *ld, int rc, struct config_problems *probs, struct
 	struct config_problems *p = &ld->probs;
 
 	if (ld->more > 0 &&
-	    snprintf(p->msg[p->n - 1], sizeof(p->msg[0]), "%s: %d more problems not shown; fix the ones above first",
-		     ld->path, ld->more + 1) < 0)
+	    snprintf(p->msg[p->n - 1], sizeof(p->msg[0]),
+		     "%s: %d more problems not shown; fix the ones above first", ld->path,
+		     ld->more + 1) < 0)
 		p->msg[p->n - 1][0] = '\0';
 	if (probs != NULL)
 		*probs = *p;
@@ -733,8 +784,8 @@ static int report(struct load *ld, int rc, struct config_problems *probs, struct
 		return 0;
 	if (p->n == 1)
 		return err_set(e, rc ? rc : ERR_INVALID, ld->first_key, "%s", p->msg[0]);
-	return err_set(e, rc ? rc : ERR_INVALID, ld->first_key, "%s (and %d more problems)", p->msg[0],
-		       p->n - 1 + ld->more);
+	return err_set(e, rc ? rc : ERR_INVALID, ld->first_key, "%s (and %d more problems)",
+		       p->msg[0], p->n - 1 + ld->more);
 }
 
 int config_load(struct gw_config *cfg, const char *path, struct config_problems *probs,
@@ -745,12 +796,14 @@ int config_load(struct gw_config *cfg, const char *path, struct config_problems 
 	int rc;
 
 	if (ld == NULL)
-		return err_set(e, ERR_NOMEM, NULL, "%s: out of memory loading the configuration", path);
+		return err_set(e, ERR_NOMEM, NULL, "%s: out of memory loading the configuration",
+			       path);
 	ld->path = path;
 	config_defaults(&ld->cfg);
 	snprintf(ld->cfg.path, sizeof(ld->cfg.path), "%s", path);
 	if (strlen(path) >= sizeof(ld->cfg.path)) {
-		rc = err_set(e, ERR_INVALID, NULL, "configuration path is longer than %zu bytes; use a shorter one",
+		rc = err_set(e, ERR_INVALID, NULL,
+			     "configuration path is longer than %zu bytes; use a shorter one",
 			     sizeof(ld->cfg.path) - 1);
 		goto out;
 	}
@@ -761,7 +814,8 @@ int config_load(struct gw_config *cfg, const char *path, struct config_problems 
 		if (rc == -2)
 			problem(ld, 0, NULL, NULL, "out of memory parsing the file");
 		else if (rc > 0 && ld->probs.n == 0)
-			problem(ld, rc, NULL, NULL, "the INI reader cannot parse this line; write key = value");
+			problem(ld, rc, NULL, NULL,
+				"the INI reader cannot parse this line; write key = value");
 		rc = 0;
 		check_all(ld);
 	}
@@ -815,7 +869,9 @@ const struct provider_config *config_provider(const struct gw_config *cfg, const
 }
 
 static const char *const utility_names[UTIL_COUNT] = {
-	[UTIL_WATER] = "water", [UTIL_POWER] = "power", [UTIL_HEAT] = "heat",
+	[UTIL_WATER] = "water",
+	[UTIL_POWER] = "power",
+	[UTIL_HEAT] = "heat",
 };
 
 const char *config_utility_name(enum utility u)

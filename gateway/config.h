@@ -17,57 +17,57 @@
 enum utility { UTIL_WATER, UTIL_POWER, UTIL_HEAT, UTIL_COUNT };
 
 struct provider_config {
-	char name[64];          /* from the section name [provider.NAME] */
-	char type[32];          /* "file" | "webhook" */
-	char channel[16];       /* "sms" | "wechat": which channel this provider carries */
-	char path[512];         /* file: where messages are appended */
-	char url[512];          /* webhook: where to POST */
-	char secret[256];       /* webhook: HMAC key; may come from env (secret_env) */
-	int timeout_ms;         /* default 5000 */
-	int rate_per_s;         /* 0 = unlimited; default 0 */
-	int concurrency;        /* requests in flight at once; default 16 */
-	int batch;              /* recipients per request for identical text; default 1 */
-	int line;               /* line of the section header, for messages */
+	char name[64]; /* from the section name [provider.NAME] */
+	char type[32]; /* "file" | "webhook" */
+	char channel[16]; /* "sms" | "wechat": which channel this provider carries */
+	char path[512]; /* file: where messages are appended */
+	char url[512]; /* webhook: where to POST */
+	char secret[256]; /* webhook: HMAC key; may come from env (secret_env) */
+	int timeout_ms; /* default 5000 */
+	int rate_per_s; /* 0 = unlimited; default 0 */
+	int concurrency; /* requests in flight at once; default 16 */
+	int batch; /* recipients per request for identical text; default 1 */
+	int line; /* line of the section header, for messages */
 };
 
 struct gw_config {
-	char path[512];         /* the file this was read from */
+	char path[512]; /* the file this was read from */
 	/* [server] */
-	char listen_host[64];   /* default 127.0.0.1 */
-	int listen_port;        /* default 8080 */
-	size_t max_body;        /* default 1 MiB (JSON); CSV import bodies get max_import_body */
+	char listen_host[64]; /* default 127.0.0.1 */
+	int listen_port; /* default 8080 */
+	size_t max_body; /* default 1 MiB (JSON); CSV import bodies get max_import_body */
 	size_t max_import_body; /* default 64 MiB */
-	int http_threads;       /* default 4 */
+	int http_threads; /* default 4 */
 	/* [store] */
-	char db_path[512];      /* default var/gateway.db */
+	char db_path[512]; /* default var/gateway.db */
 	/* [log] */
-	char log_level[16];     /* default info */
+	char log_level[16]; /* default info */
 	/* [sms] */
-	char sms_signature[128];/* e.g. 【幸福水务】 (required, must be 【…】) */
-	char sms_provider[64];  /* name of a [provider.*] with channel sms; "" = no sms */
+	char sms_signature[128]; /* e.g. 【幸福水务】 (required, must be 【…】) */
+	char sms_provider[64]; /* name of a [provider.*] with channel sms; "" = no sms */
 	/* [wechat] */
 	char wechat_provider[64];
 	/* [templates] */
-	char templates_dir[512];/* default templates */
+	char templates_dir[512]; /* default templates */
 	/* [delivery] */
-	int quiet_start_min;    /* minutes after local midnight, default 21:00 = 1260 */
-	int quiet_end_min;      /* default 08:00 = 480 */
-	int utc_offset_min;     /* local time zone, default +480 (Asia/Shanghai, no DST) */
-	int retry_base_ms;      /* default 2000 */
-	int retry_max_ms;       /* default 600000 */
-	int max_attempts;       /* default 8 */
-	int claim_batch;        /* rows claimed per round, default 500 */
+	int quiet_start_min; /* minutes after local midnight, default 21:00 = 1260 */
+	int quiet_end_min; /* default 08:00 = 480 */
+	int utc_offset_min; /* local time zone, default +480 (Asia/Shanghai, no DST) */
+	int retry_base_ms; /* default 2000 */
+	int retry_max_ms; /* default 600000 */
+	int max_attempts; /* default 8 */
+	int claim_batch; /* rows claimed per round, default 500 */
 	int followup_ttl_hours; /* expiry of restored/cancelled messages, default 24 */
 	/* [lead_time] planned-notice minimum lead, in minutes */
-	int lead_min[UTIL_COUNT];        /* water 24 h, power 7 d, heat 48 h */
-	int water_long_lead_min;         /* 48 h */
-	int water_long_threshold_min;    /* stops longer than 12 h need the long lead */
+	int lead_min[UTIL_COUNT]; /* water 24 h, power 7 d, heat 48 h */
+	int water_long_lead_min; /* 48 h */
+	int water_long_threshold_min; /* stops longer than 12 h need the long lead */
 	/* [import] column names of the billing system's CSV export */
-	char col_account[64];   /* default 户号 */
-	char col_name[64];      /* default 户名 */
-	char col_mobile[64];    /* default 手机号 */
-	char col_openid[64];    /* default openid */
-	char col_area[64];      /* default 区域编码 */
+	char col_account[64]; /* default 户号 */
+	char col_name[64]; /* default 户名 */
+	char col_mobile[64]; /* default 手机号 */
+	char col_openid[64]; /* default openid */
+	char col_area[64]; /* default 区域编码 */
 	/* [provider.NAME] */
 	struct provider_config providers[CONFIG_MAX_PROVIDERS];
 	int nproviders;
@@ -75,7 +75,8 @@ struct gw_config {
 
 struct config_problems {
 	int n;
-	char msg[CONFIG_MAX_PROBLEMS][300]; /* "config/gateway.ini:12: [delivery] quiet_start: ..." */
+	char msg[CONFIG_MAX_PROBLEMS]
+		[300]; /* "config/gateway.ini:12: [delivery] quiet_start: ..." */
 };
 
 /* Fills cfg with defaults. */

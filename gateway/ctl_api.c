@@ -34,8 +34,8 @@ int ctl_api_init(struct ctl_api *api, const char *url, const char *key, struct e
 	return 0;
 }
 
-static int add_headers(struct http_request *req, const struct ctl_api *api,
-		       const char *ctype, struct err *e)
+static int add_headers(struct http_request *req, const struct ctl_api *api, const char *ctype,
+		       struct err *e)
 {
 	char auth[480];
 	int rc = 0;
@@ -68,7 +68,8 @@ static int read_answer(const struct ctl_api *api, const char *method,
 			       "the gateway at %s did not answer within %d s (%s)%s", api->url,
 			       timeout_ms / 1000, resp->error,
 			       writes ? "; the request may still have been carried out: check "
-					"before sending it again" : "");
+					"before sending it again"
+				      : "");
 	if (resp->transport_error)
 		return err_set(e, ERR_IO, NULL,
 			       "cannot reach the gateway at %s: %s; is gatewayd running?", api->url,
@@ -78,18 +79,20 @@ static int read_answer(const struct ctl_api *api, const char *method,
 	if (resp->body != NULL && resp->body_len > 0) {
 		root = json_loadb(resp->body, resp->body_len, 0, &jerr);
 		if (root == NULL)
-			return err_set(e, ERR_IO, NULL, "the gateway's answer is not JSON "
-				       "(line %d: %s)%s", jerr.line, jerr.text,
+			return err_set(e, ERR_IO, NULL,
+				       "the gateway's answer is not JSON "
+				       "(line %d: %s)%s",
+				       jerr.line, jerr.text,
 				       resp->body_len >= ANSWER_CAP ? "; it was cut at 1 MiB: ask "
-				       "for less, e.g. with --limit" : "");
+								      "for less, e.g. with --limit"
+								    : "");
 	}
 	*out = root;
 	return 0;
 }
 
-int ctl_api_call(const struct ctl_api *api, const char *method, const char *path,
-		 const char *ctype, char *body, size_t len, int timeout_ms, json_t **out,
-		 struct err *e)
+int ctl_api_call(const struct ctl_api *api, const char *method, const char *path, const char *ctype,
+		 char *body, size_t len, int timeout_ms, json_t **out, struct err *e)
 {
 	struct http_request req;
 	struct http_response resp;
@@ -120,8 +123,8 @@ out:
 	return rc;
 }
 
-int ctl_api_json(const struct ctl_api *api, const char *method, const char *path,
-		 const json_t *req, int timeout_ms, json_t **out, struct err *e)
+int ctl_api_json(const struct ctl_api *api, const char *method, const char *path, const json_t *req,
+		 int timeout_ms, json_t **out, struct err *e)
 {
 	char *body = NULL;
 

@@ -17,7 +17,7 @@
 #define CTL_API_SLOW_TIMEOUT_MS 600000
 
 struct ctl_api {
-	char url[512];   /* base URL, no trailing slash */
+	char url[512]; /* base URL, no trailing slash */
 	const char *key; /* API key or NULL; not owned */
 };
 
@@ -30,12 +30,11 @@ int ctl_api_init(struct ctl_api *api, const char *url, const char *key, struct e
  * from malloc). On a 2xx answer *out gets the parsed JSON (NULL for an empty body; caller
  * decrefs). Otherwise returns a negative code with e->msg ready to print: the API's message
  * and field, or "cannot reach the gateway at URL: ...; is gatewayd running?". */
-int ctl_api_call(const struct ctl_api *api, const char *method, const char *path,
-		 const char *ctype, char *body, size_t len, int timeout_ms, json_t **out,
-		 struct err *e);
+int ctl_api_call(const struct ctl_api *api, const char *method, const char *path, const char *ctype,
+		 char *body, size_t len, int timeout_ms, json_t **out, struct err *e);
 
 /* ctl_api_call with body the compact JSON text of req (not stolen; NULL for none). */
-int ctl_api_json(const struct ctl_api *api, const char *method, const char *path,
-		 const json_t *req, int timeout_ms, json_t **out, struct err *e);
+int ctl_api_json(const struct ctl_api *api, const char *method, const char *path, const json_t *req,
+		 int timeout_ms, json_t **out, struct err *e);
 
 #endif

@@ -53,7 +53,8 @@ static int set_text(json_t *body, const char *key, int ch, json_t *value, struct
 	if (value == NULL)
 		return err_set(e, ERR_INVALID, key,
 			       "--%s is not valid UTF-8; set the terminal to UTF-8 (e.g. "
-			       "LANG=zh_CN.UTF-8)", opt_name(ch));
+			       "LANG=zh_CN.UTF-8)",
+			       opt_name(ch));
 	if (json_object_get(body, key) != NULL) {
 		json_decref(value);
 		return err_set(e, ERR_INVALID, key, "--%s is given twice", opt_name(ch));
@@ -152,7 +153,8 @@ int ctl_notice_send_parse(int argc, char **argv, struct ctl_notice_opts *o, stru
 	if (rc == 0 && !got.help && optind < argc)
 		rc = err_set(e, ERR_INVALID, NULL, "unexpected argument '%s'", argv[optind]);
 	if (rc == 0 && !got.help && json_object_get(got.body, "kind") == NULL)
-		rc = err_set(e, ERR_INVALID, "kind", "--kind is required: planned, emergency, "
+		rc = err_set(e, ERR_INVALID, "kind",
+			     "--kind is required: planned, emergency, "
 			     "update, restored or cancelled");
 	if (rc < 0) {
 		json_decref(got.body);
@@ -224,9 +226,8 @@ static void print_groups(FILE *f, const char *title, const json_t *groups)
 	if (json_array_size(groups) == 0)
 		return;
 	fprintf(f, "%s:\n", title);
-	json_array_foreach(groups, i, g)
-		fprintf(f, "  %8" PRId64 "  %s\n", ctl_json_int(g, "count"),
-			ctl_json_str(g, "reason"));
+	json_array_foreach(groups, i, g) fprintf(
+		f, "  %8" PRId64 "  %s\n", ctl_json_int(g, "count"), ctl_json_str(g, "reason"));
 }
 
 /* "  label       value", further lines of a multi-line value aligned under the first. */
@@ -253,13 +254,11 @@ static void print_lists(FILE *f, const json_t *n)
 	size_t i;
 
 	fprintf(f, "  %-11s", "areas");
-	json_array_foreach(json_object_get(n, "areas"), i, v)
-		fprintf(f, "%s %s %s", i ? ";" : "", ctl_json_str(v, "code"),
-			ctl_json_str(v, "name"));
+	json_array_foreach(json_object_get(n, "areas"), i, v) fprintf(
+		f, "%s %s %s", i ? ";" : "", ctl_json_str(v, "code"), ctl_json_str(v, "name"));
 	fprintf(f, "\n  %-11s", "channels");
-	json_array_foreach(json_object_get(n, "channels"), i, v)
-		fprintf(f, "%s%s", i ? ", " : " ",
-			json_string_value(v) ? json_string_value(v) : "?");
+	json_array_foreach(json_object_get(n, "channels"), i, v) fprintf(
+		f, "%s%s", i ? ", " : " ", json_string_value(v) ? json_string_value(v) : "?");
 	fprintf(f, "\n");
 }
 
@@ -269,7 +268,8 @@ static void print_progress(FILE *f, const json_t *n)
 
 	ctl_progress_from_json(json_object_get(n, "progress"), &p);
 	fprintf(f, "  %-11s %" PRId64 "\n", "recipients", ctl_json_int(n, "recipients"));
-	fprintf(f, "  %-11s queued %" PRId64 ", sending %" PRId64 ", sent %" PRId64
+	fprintf(f,
+		"  %-11s queued %" PRId64 ", sending %" PRId64 ", sent %" PRId64
 		", delivered %" PRId64 ", failed %" PRId64 ",\n  %-11s skipped %" PRId64
 		", superseded %" PRId64 ", expired %" PRId64 "\n",
 		"progress", p.queued, p.sending, p.sent, p.delivered, p.failed, "", p.skipped,
@@ -396,14 +396,16 @@ static int confirm(const struct ctl_notice_opts *o, const json_t *dry, struct er
 	char answer[32];
 
 	if (n == 0) {
-		err_set(e, ERR_INVALID, NULL, "the notice would reach nobody (0 recipients); check "
+		err_set(e, ERR_INVALID, NULL,
+			"the notice would reach nobody (0 recipients); check "
 			"--area or --references; nothing was sent");
 		return CTL_EXIT_ERROR;
 	}
 	if (o->yes)
 		return CTL_EXIT_OK;
 	if (!isatty(STDIN_FILENO)) {
-		err_set(e, ERR_INVALID, NULL, "not sent: stdin is not a terminal, so nobody can "
+		err_set(e, ERR_INVALID, NULL,
+			"not sent: stdin is not a terminal, so nobody can "
 			"confirm; add --yes to send without asking");
 		return CTL_EXIT_USAGE;
 	}
@@ -416,8 +418,7 @@ static int confirm(const struct ctl_notice_opts *o, const json_t *dry, struct er
 	return CTL_EXIT_OK;
 }
 
-static int send_for_real(const struct ctl_api *api, const struct ctl_notice_opts *o,
-			 struct err *e)
+static int send_for_real(const struct ctl_api *api, const struct ctl_notice_opts *o, struct err *e)
 {
 	json_t *made = NULL;
 	int64_t id;
@@ -450,8 +451,8 @@ int ctl_notice_send(const struct ctl_api *api, int argc, char **argv, struct err
 		goto out;
 	}
 	rc = CTL_EXIT_ERROR;
-	if (ctl_api_json(api, "POST", "/api/v1/notices?dry_run=1", o.body,
-			 CTL_API_SLOW_TIMEOUT_MS, &dry, e) < 0)
+	if (ctl_api_json(api, "POST", "/api/v1/notices?dry_run=1", o.body, CTL_API_SLOW_TIMEOUT_MS,
+			 &dry, e) < 0)
 		goto out;
 	ctl_notice_print_preview(stdout, dry);
 	rc = confirm(&o, dry, e);

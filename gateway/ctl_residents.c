@@ -79,7 +79,8 @@ static void print_report(const json_t *report)
 	ctl_import_summary(report, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
-	json_array_foreach(errors, i, v) {
+	json_array_foreach(errors, i, v)
+	{
 		ctl_import_error_line(v, line, sizeof(line));
 		fprintf(stderr, "%s\n", line);
 	}
@@ -103,16 +104,15 @@ static int import_csv(const struct ctl_api *api, int argc, char **argv, const ch
 		return CTL_EXIT_HELP;
 	if (read_upload(argv[i], &body, &len, e) < 0)
 		return CTL_EXIT_ERROR;
-	if (ctl_api_call(api, "POST", path, "text/csv", body, len, CTL_API_SLOW_TIMEOUT_MS,
-			 &report, e) < 0)
+	if (ctl_api_call(api, "POST", path, "text/csv", body, len, CTL_API_SLOW_TIMEOUT_MS, &report,
+			 e) < 0)
 		return CTL_EXIT_ERROR;
 	print_report(report);
 	json_decref(report);
 	return CTL_EXIT_OK;
 }
 
-int ctl_residents_areas_import(const struct ctl_api *api, int argc, char **argv,
-			       struct err *e)
+int ctl_residents_areas_import(const struct ctl_api *api, int argc, char **argv, struct err *e)
 {
 	return import_csv(api, argc, argv, "/api/v1/areas/import", e);
 }
@@ -125,8 +125,8 @@ int ctl_residents_import(const struct ctl_api *api, int argc, char **argv, struc
 /* ---- reading ---- */
 
 /* GETs path and hands the answer to print. */
-static int get_and_print(const struct ctl_api *api, const char *path,
-			 void (*print)(const json_t *), struct err *e)
+static int get_and_print(const struct ctl_api *api, const char *path, void (*print)(const json_t *),
+			 struct err *e)
 {
 	json_t *res = NULL;
 
@@ -143,14 +143,12 @@ static void print_areas(const json_t *res)
 	size_t i;
 
 	printf("code\tname\tparent\tlevel\tresidents\n");
-	json_array_foreach(json_object_get(res, "areas"), i, v)
-		printf("%s\t%s\t%s\t%s\t%" PRId64 "\n", ctl_json_str(v, "code"),
-		       ctl_json_str(v, "name"), ctl_json_str(v, "parent"), ctl_json_str(v, "level"),
-		       ctl_json_int(v, "residents"));
+	json_array_foreach(json_object_get(res, "areas"), i, v) printf(
+		"%s\t%s\t%s\t%s\t%" PRId64 "\n", ctl_json_str(v, "code"), ctl_json_str(v, "name"),
+		ctl_json_str(v, "parent"), ctl_json_str(v, "level"), ctl_json_int(v, "residents"));
 }
 
-int ctl_residents_areas_list(const struct ctl_api *api, int argc, char **argv,
-			     struct err *e)
+int ctl_residents_areas_list(const struct ctl_api *api, int argc, char **argv, struct err *e)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return CTL_EXIT_HELP;
@@ -168,7 +166,8 @@ static void join_strings(const json_t *arr, const char *sep, char *out, size_t o
 	const json_t *v;
 
 	out[0] = '\0';
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		int n = snprintf(out + used, outsz - used, "%s%s", i ? sep : "",
 				 json_string_value(v) ? json_string_value(v) : "?");
 		if (n < 0 || (size_t)n >= outsz - used)
@@ -184,7 +183,8 @@ static void print_residents(const json_t *res)
 	size_t i;
 
 	printf("account\tname\tmobile\topenid\tareas\n");
-	json_array_foreach(json_object_get(res, "residents"), i, v) {
+	json_array_foreach(json_object_get(res, "residents"), i, v)
+	{
 		join_strings(json_object_get(v, "areas"), ";", areas, sizeof(areas));
 		printf("%s\t%s\t%s\t%s\t%s\n", ctl_json_str(v, "account"), ctl_json_str(v, "name"),
 		       ctl_json_str(v, "mobile"), ctl_json_str(v, "openid"), areas);
@@ -203,8 +203,10 @@ struct list_opts {
 static int parse_list_opts(int argc, char **argv, struct list_opts *o, struct err *e)
 {
 	static const struct option opts[] = {
-		{ "area", required_argument, NULL, 'a' }, { "limit", required_argument, NULL, 'l' },
-		{ "offset", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ "area", required_argument, NULL, 'a' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -213,12 +215,8 @@ static int parse_list_opts(int argc, char **argv, struct list_opts *o, struct er
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'a':
-			o->area = optarg;
-			break;
-		case 'h':
-			o->help = true;
-			break;
+		case 'a': o->area = optarg; break;
+		case 'h': o->help = true; break;
 		case 'l':
 			if (ctl_parse_count(optarg, RESIDENTS_LIMIT_MAX, &o->limit) < 0 ||
 			    o->limit == 0)
@@ -229,8 +227,7 @@ static int parse_list_opts(int argc, char **argv, struct list_opts *o, struct er
 			if (ctl_parse_count(optarg, 1L << 30, &o->offset) < 0)
 				return err_set(e, ERR_INVALID, "offset", "--offset takes a number");
 			break;
-		default:
-			return ctl_opt_fail(ch, argv, e);
+		default: return ctl_opt_fail(ch, argv, e);
 		}
 	}
 	if (optind < argc && !o->help)
@@ -278,13 +275,12 @@ static void print_history(const json_t *h)
 
 	printf("created\tnotice\tkind\tutility\tchannel\tstate\tattempts\tprovider\tsent\t"
 	       "reason\n");
-	json_array_foreach(json_object_get(h, "messages"), i, v)
-		printf("%s\t%" PRId64 "\t%s\t%s\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\n",
-		       ctl_json_str(v, "created_at"), ctl_json_int(v, "notice_id"),
-		       ctl_json_str(v, "kind"), ctl_json_str(v, "utility"),
-		       ctl_json_str(v, "channel"), ctl_json_str(v, "state"),
-		       ctl_json_int(v, "attempts"), ctl_json_str(v, "provider"),
-		       ctl_json_str(v, "sent_at"), ctl_json_str(v, "reason"));
+	json_array_foreach(json_object_get(h, "messages"), i, v) printf(
+		"%s\t%" PRId64 "\t%s\t%s\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\n",
+		ctl_json_str(v, "created_at"), ctl_json_int(v, "notice_id"),
+		ctl_json_str(v, "kind"), ctl_json_str(v, "utility"), ctl_json_str(v, "channel"),
+		ctl_json_str(v, "state"), ctl_json_int(v, "attempts"), ctl_json_str(v, "provider"),
+		ctl_json_str(v, "sent_at"), ctl_json_str(v, "reason"));
 	if (json_array_size(json_object_get(h, "messages")) == 0)
 		fprintf(stderr, "no messages were sent to this resident\n");
 }

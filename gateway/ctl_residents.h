@@ -10,8 +10,7 @@
 #include "ctl_api.h"
 #include "err.h"
 
-int ctl_residents_areas_import(const struct ctl_api *api, int argc, char **argv,
-			       struct err *e);
+int ctl_residents_areas_import(const struct ctl_api *api, int argc, char **argv, struct err *e);
 int ctl_residents_areas_list(const struct ctl_api *api, int argc, char **argv, struct err *e);
 int ctl_residents_import(const struct ctl_api *api, int argc, char **argv, struct err *e);
 int ctl_residents_list(const struct ctl_api *api, int argc, char **argv, struct err *e);

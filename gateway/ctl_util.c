@@ -82,8 +82,8 @@ static bool parse_time(const char *s, struct ctl_tm *t)
 	const char *p = s;
 
 	memset(t, 0, sizeof(*t));
-	if (!digits(&p, 4, &t->year) || !lit(&p, '-') || !digits(&p, 2, &t->mon) ||
-	    !lit(&p, '-') || !digits(&p, 2, &t->day))
+	if (!digits(&p, 4, &t->year) || !lit(&p, '-') || !digits(&p, 2, &t->mon) || !lit(&p, '-') ||
+	    !digits(&p, 2, &t->day))
 		return false;
 	if (!lit(&p, ' ') && !lit(&p, 'T'))
 		return false;
@@ -129,8 +129,7 @@ static const char *out_of_range(const struct ctl_tm *t)
 	return NULL;
 }
 
-int ctl_time_to_iso(const char *in, int local_offset_min, char out[CTL_TIME_LEN],
-		    struct err *e)
+int ctl_time_to_iso(const char *in, int local_offset_min, char out[CTL_TIME_LEN], struct err *e)
 {
 	struct ctl_tm t;
 	const char *bad;
@@ -145,8 +144,8 @@ int ctl_time_to_iso(const char *in, int local_offset_min, char out[CTL_TIME_LEN]
 		return err_set(e, ERR_INVALID, NULL, "'%s' is not a valid time: %s is out of range",
 			       in, bad);
 	off = t.has_off ? t.off_min : local_offset_min;
-	n = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", t.year,
-		     t.mon, t.day, t.hour, t.min, t.sec, off < 0 ? '-' : '+', abs(off) / 60,
+	n = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", t.year, t.mon,
+		     t.day, t.hour, t.min, t.sec, off < 0 ? '-' : '+', abs(off) / 60,
 		     abs(off) % 60);
 	if (n < 0 || n >= CTL_TIME_LEN)
 		return err_set(e, ERR_INTERNAL, NULL, "time '%s' does not fit", in);
@@ -165,7 +164,8 @@ int ctl_url_normalize(const char *url, char *out, size_t outsz, struct err *e)
 	else
 		return err_set(e, ERR_INVALID, "url",
 			       "the gateway URL '%s' must start with http:// or https://, "
-			       "e.g. http://127.0.0.1:8080", url);
+			       "e.g. http://127.0.0.1:8080",
+			       url);
 	for (size_t i = 0; i < len; i++)
 		if (!isgraph((unsigned char)url[i]))
 			return err_set(e, ERR_INVALID, "url",
@@ -264,7 +264,7 @@ bool ctl_answer_yes(const char *line)
 		len--;
 	len -= start;
 	return (len == 1 && strncasecmp(line + start, "y", 1) == 0) ||
-	       (len == 3 && strncasecmp(line + start, "yes", 3) == 0);
+		(len == 3 && strncasecmp(line + start, "yes", 3) == 0);
 }
 
 void ctl_opt_error(int ch, int opt, const char *arg, char *out, size_t outsz)
@@ -349,8 +349,9 @@ int ctl_api_error(long status, const char *body, bool have_key, struct err *e)
 	json_t *root = body ? json_loads(body, 0, NULL) : NULL;
 	json_t *error = json_object_get(root, "error");
 	const char *msg = ctl_json_str(error, "message"), *field = ctl_json_str(error, "field");
-	const char *hint = status == 401 && !have_key ?
-		"; no API key was given: set GATEWAY_KEY or use --key" : "";
+	const char *hint = status == 401 && !have_key
+		? "; no API key was given: set GATEWAY_KEY or use --key"
+		: "";
 	char line[QUOTE_MAX + 1];
 
 	if (*msg != '\0' && *field != '\0') {
@@ -422,7 +423,7 @@ void ctl_progress_from_json(const json_t *progress, struct ctl_progress *out)
 int64_t ctl_progress_total(const struct ctl_progress *p)
 {
 	return p->queued + p->sending + p->sent + p->delivered + p->failed + p->skipped +
-	       p->superseded + p->expired;
+		p->superseded + p->expired;
 }
 
 bool ctl_progress_equal(const struct ctl_progress *a, const struct ctl_progress *b)
@@ -460,8 +461,7 @@ static void append_bar(char *out, size_t outsz, size_t *len, int width, int64_t 
 	appendf(out, outsz, len, "[%s] ", bar);
 }
 
-void ctl_progress_format(const struct ctl_progress *p, int bar_width, char *out,
-			 size_t outsz)
+void ctl_progress_format(const struct ctl_progress *p, int bar_width, char *out, size_t outsz)
 {
 	int64_t total = ctl_progress_total(p), pending = p->queued + p->sending;
 	size_t len = 0;
@@ -483,8 +483,7 @@ void ctl_progress_format(const struct ctl_progress *p, int bar_width, char *out,
 		appendf(out, outsz, &len, " expired %" PRId64, p->expired);
 }
 
-bool ctl_watch_should_print(bool tty, bool first, bool changed, bool done,
-			    int64_t since_last_ms)
+bool ctl_watch_should_print(bool tty, bool first, bool changed, bool done, int64_t since_last_ms)
 {
 	if (first)
 		return true;

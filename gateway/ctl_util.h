@@ -19,8 +19,8 @@
 /* Exit statuses of gatewayctl; scripts rely on them, so never renumber. */
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
-	CTL_EXIT_ERROR = 1,  /* the gateway said no, or could not be reached */
-	CTL_EXIT_USAGE = 2,  /* bad command line */
+	CTL_EXIT_ERROR = 1, /* the gateway said no, or could not be reached */
+	CTL_EXIT_USAGE = 2, /* bad command line */
 	CTL_EXIT_FAILED = 4, /* notice watch: done, but some messages failed */
 	CTL_EXIT_HELP = 100, /* internal: --help was asked; main prints usage and exits 0 */
 };
@@ -35,8 +35,7 @@ enum ctl_exit {
  * "2026-11-23T09:00:00+08:00". Times without an offset get local_offset_min. Checks the
  * calendar (2026-02-29 is refused). Returns 0, or ERR_INVALID with a message that quotes the
  * input and shows the accepted forms; out is written only on success. */
-int ctl_time_to_iso(const char *in, int local_offset_min, char out[CTL_TIME_LEN],
-		    struct err *e);
+int ctl_time_to_iso(const char *in, int local_offset_min, char out[CTL_TIME_LEN], struct err *e);
 
 /* Checks that url is http:// or https:// with a host and copies it without trailing
  * slashes. ERR_INVALID when not; ERR_TOOBIG when it does not fit. */
@@ -99,12 +98,10 @@ bool ctl_progress_equal(const struct ctl_progress *a, const struct ctl_progress 
 /* "[#####-----] 5230/10000 sent 5200 failed 30 queued 4770" ("sent" counts delivered too,
  * "queued" counts sending too; skipped, superseded and expired are added when non-zero).
  * bar_width 0 leaves out the bar; it is capped at CTL_BAR_MAX. */
-void ctl_progress_format(const struct ctl_progress *p, int bar_width, char *out,
-			 size_t outsz);
+void ctl_progress_format(const struct ctl_progress *p, int bar_width, char *out, size_t outsz);
 /* Whether the watch loop prints this poll. On a terminal the line is redrawn whenever it
  * changed; in a log, a changed line is printed at most once a second, but the final one
  * always. changed compares with the last line printed, not the last poll. */
-bool ctl_watch_should_print(bool tty, bool first, bool changed, bool done,
-			    int64_t since_last_ms);
+bool ctl_watch_should_print(bool tty, bool first, bool changed, bool done, int64_t since_last_ms);
 
 #endif

@@ -26,10 +26,10 @@
 struct ctl_command {
 	const char *group, *name;
 	int (*run)(const struct ctl_api *api, int argc, char **argv, struct err *e);
-	bool local;          /* works on the database directly: needs no gateway */
-	const char *args;    /* what follows "gatewayctl GROUP NAME" in the usage line */
+	bool local; /* works on the database directly: needs no gateway */
+	const char *args; /* what follows "gatewayctl GROUP NAME" in the usage line */
 	const char *summary; /* one line for the command list */
-	const char *help;    /* the options, one per line, indented */
+	const char *help; /* the options, one per line, indented */
 };
 
 static int cmd_key_create(const struct ctl_api *api, int argc, char **argv, struct err *e);
@@ -195,9 +195,12 @@ struct key_opts {
 static int parse_key_opts(int argc, char **argv, struct key_opts *o, struct err *e)
 {
 	static const struct option opts[] = {
-		{ "role", required_argument, NULL, 'r' }, { "name", required_argument, NULL, 'n' },
-		{ "config", required_argument, NULL, 'c' }, { "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
@@ -205,8 +208,10 @@ static int parse_key_opts(int argc, char **argv, struct key_opts *o, struct err 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (ch == 'r' && auth_role_parse(optarg, &o->role) < 0)
-			return err_set(e, ERR_INVALID, "role", "unknown role '%s': use admin, "
-				       "dispatcher, agent or kiosk", optarg);
+			return err_set(e, ERR_INVALID, "role",
+				       "unknown role '%s': use admin, "
+				       "dispatcher, agent or kiosk",
+				       optarg);
 		switch (ch) {
 		case 'r': o->have_role = true; break;
 		case 'n': o->name = optarg; break;
@@ -272,12 +277,15 @@ static int key_create(const char *db, enum role role, const char *name, struct e
 	if (rc < 0)
 		goto out;
 	if (printf("%s\n", key) < 0 || fflush(stdout) != 0) {
-		rc = err_set(e, ERR_IO, NULL, "the key was stored but could not be written to "
+		rc = err_set(e, ERR_IO, NULL,
+			     "the key was stored but could not be written to "
 			     "stdout; create another one");
 		goto out;
 	}
-	fprintf(stderr, "gatewayctl: created %s key \"%s\" in %s. It is shown only this once "
-		"(only its hash is kept): store it now.\n", auth_role_name(role), name, db);
+	fprintf(stderr,
+		"gatewayctl: created %s key \"%s\" in %s. It is shown only this once "
+		"(only its hash is kept): store it now.\n",
+		auth_role_name(role), name, db);
 out:
 	explicit_bzero(key, sizeof(key));
 	store_close(st);
@@ -313,8 +321,10 @@ struct global_opts {
 static int parse_global(int argc, char **argv, struct global_opts *g, struct err *e)
 {
 	static const struct option opts[] = {
-		{ "url", required_argument, NULL, 'u' }, { "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "url", required_argument, NULL, 'u' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 

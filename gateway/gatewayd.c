@@ -33,11 +33,12 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gatewayd [--config FILE]     run the daemon (default config/gateway.ini)\n"
-		   "       gatewayd --check-config FILE   check a configuration and its templates\n"
-		   "       gatewayd --version | --help\n"
-		   "environment: GATEWAYD_CLOCK_START=<unix seconds> starts the clock at that time "
-		   "(tests and demos only)\n");
+	fprintf(f,
+		"usage: gatewayd [--config FILE]     run the daemon (default config/gateway.ini)\n"
+		"       gatewayd --check-config FILE   check a configuration and its templates\n"
+		"       gatewayd --version | --help\n"
+		"environment: GATEWAYD_CLOCK_START=<unix seconds> starts the clock at that time "
+		"(tests and demos only)\n");
 }
 
 /* Loads and checks configuration and templates; prints every problem. */
@@ -55,8 +56,7 @@ static int load(struct daemon *d, const char *path)
 			fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
-	if (templates_load(d->cfg.templates_dir, d->cfg.sms_signature, &d->tmpl, &tprobs,
-			   &e) < 0) {
+	if (templates_load(d->cfg.templates_dir, d->cfg.sms_signature, &d->tmpl, &tprobs, &e) < 0) {
 		for (int i = 0; i < tprobs.n; i++)
 			fprintf(stderr, "%s\n", tprobs.msg[i]);
 		if (tprobs.n == 0)
@@ -90,7 +90,8 @@ static int recover(struct daemon *d)
 	n = store_outbox_recover(s, &e);
 	if (n > 0)
 		log_info("%d messages were in flight when gatewayd last stopped; they are queued "
-			 "again", n);
+			 "again",
+			 n);
 	store_close(s);
 	return n < 0 ? -1 : 0;
 }
@@ -112,7 +113,8 @@ static int start_workers(struct daemon *d)
 			log_error("cannot start the %s worker: %s", channels[i], e.msg);
 			return -1;
 		}
-		log_info("%s messages go through provider %s (%s)", channels[i], pc->name, pc->type);
+		log_info("%s messages go through provider %s (%s)", channels[i], pc->name,
+			 pc->type);
 		sweeper = false;
 	}
 	return 0;
@@ -179,7 +181,8 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) &&
+		    i + 1 < argc) {
 			path = argv[++i];
 		} else if (strcmp(argv[i], "--check-config") == 0 && i + 1 < argc) {
 			path = argv[++i];

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define BODY_CAP (1024 * 1024)   /* response bytes kept; the rest is read and dropped */
-#define BODY_FIRST 1024          /* first response buffer; doubles as needed */
-#define BODY_KEEP (64 * 1024)    /* bigger buffers are given back when a transfer is recycled */
-#define FREE_MAX 256             /* idle transfers kept for reuse */
+#define BODY_CAP (1024 * 1024) /* response bytes kept; the rest is read and dropped */
+#define BODY_FIRST 1024 /* first response buffer; doubles as needed */
+#define BODY_KEEP (64 * 1024) /* bigger buffers are given back when a transfer is recycled */
+#define FREE_MAX 256 /* idle transfers kept for reuse */
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_CONNECT_MS 3000
 #define RETRY_AFTER_MAX_S (INT_MAX / 1000)
@@ -30,9 +30,9 @@
 struct xfer {
 	CURL *easy;
 	void *tag;
-	char *body;                     /* request body, owned (multi client only) */
+	char *body; /* request body, owned (multi client only) */
 	struct http_response resp;
-	size_t resp_cap;                /* bytes allocated at resp.body */
+	size_t resp_cap; /* bytes allocated at resp.body */
 	/* libcurl does not copy a header list, and the caller may reuse its request at once,
 	 * so the headers are copied here and linked without allocating. One extra node turns
 	 * off "Expect: 100-continue", which would stall every body over 1 KiB by a round trip
@@ -40,13 +40,13 @@ struct xfer {
 	struct curl_slist hdr_nodes[HTTP_MAX_HEADERS + 1];
 	char hdrs[HTTP_MAX_HEADERS][sizeof(((struct http_request *)0)->headers[0])];
 	char errbuf[CURL_ERROR_SIZE];
-	struct xfer *prev, *next;       /* in the client's active list, or next in its free list */
+	struct xfer *prev, *next; /* in the client's active list, or next in its free list */
 };
 
 struct http_client {
 	CURLM *multi;
-	struct xfer *active;  /* transfers added to multi, doubly linked */
-	struct xfer *idle;    /* recycled transfers, linked by next */
+	struct xfer *active; /* transfers added to multi, doubly linked */
+	struct xfer *idle; /* recycled transfers, linked by next */
 	int inflight;
 	int nidle;
 };
@@ -69,7 +69,8 @@ static int global_ready(struct err *e)
 	if (global_rc != CURLE_OK)
 		return err_set(e, ERR_INTERNAL, NULL,
 			       "libcurl failed to initialise (%s); check the libcurl and TLS "
-			       "libraries installed", curl_easy_strerror(global_rc));
+			       "libraries installed",
+			       curl_easy_strerror(global_rc));
 	return 0;
 }
 
@@ -101,8 +102,7 @@ int http_request_header(struct http_request *req, const char *name, const char *
 	/* CR or LF would let a value smuggle another header, or a body, into the request. */
 	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
 		return ERR_INVALID;
-	n = snprintf(req->headers[req->nheaders], sizeof(req->headers[0]), "%s: %s", name,
-		     value);
+	n = snprintf(req->headers[req->nheaders], sizeof(req->headers[0]), "%s: %s", name, value);
 	if (n < 0 || (size_t)n >= sizeof(req->headers[0]))
 		return ERR_TOOBIG;
 	req->nheaders++;
@@ -192,8 +192,8 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
 	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0)
 		x->resp.retry_after_ms = 0;
 	else if (n > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0)
-		x->resp.retry_after_ms = parse_retry_after(line + sizeof(name) - 1,
-							   n - (sizeof(name) - 1));
+		x->resp.retry_after_ms =
+			parse_retry_after(line + sizeof(name) - 1, n - (sizeof(name) - 1));
 	return n;
 }
 
@@ -280,14 +280,14 @@ static bool xfer_method(CURL *h, const struct http_request *req, const char *bod
 		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 					(curl_off_t)(body != NULL ? req->body_len : 0)) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body != NULL ? body : "") !=
-		       CURLE_OK;
+			CURLE_OK;
 	} else {
 		/* Drop the last request's body pointer (it is freed), then switch to GET. */
 		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK;
 	}
-	bad |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-				get || post ? NULL : req->method) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, get || post ? NULL : req->method) !=
+		CURLE_OK;
 	return bad;
 }
 
@@ -296,7 +296,8 @@ static int xfer_setup(struct xfer *x, const struct http_request *req, const char
 {
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
 	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
-			: timeout < DEFAULT_CONNECT_MS ? timeout : DEFAULT_CONNECT_MS;
+		: timeout < DEFAULT_CONNECT_MS     ? timeout
+						   : DEFAULT_CONNECT_MS;
 	CURL *h = x->easy;
 	bool bad = false;
 
@@ -467,8 +468,7 @@ static void xfer_put(struct http_client *c, struct xfer *x)
 	c->nidle++;
 }
 
-int http_client_start(struct http_client *c, struct http_request *req, void *tag,
-		      struct err *e)
+int http_client_start(struct http_client *c, struct http_request *req, void *tag, struct err *e)
 {
 	struct xfer *x = NULL;
 	int rc;

@@ -14,22 +14,22 @@
 
 struct http_request {
 	char url[1024];
-	char method[8];                       /* "GET", "POST", "PUT", "DELETE" */
-	char headers[HTTP_MAX_HEADERS][512];  /* "Name: value" */
+	char method[8]; /* "GET", "POST", "PUT", "DELETE" */
+	char headers[HTTP_MAX_HEADERS][512]; /* "Name: value" */
 	int nheaders;
-	char *body;                           /* owned; freed by http_request_cleanup */
+	char *body; /* owned; freed by http_request_cleanup */
 	size_t body_len;
-	int timeout_ms;                       /* whole transfer; 0 = 10000 */
-	int connect_timeout_ms;               /* 0 = min(timeout, 3000) */
+	int timeout_ms; /* whole transfer; 0 = 10000 */
+	int connect_timeout_ms; /* 0 = min(timeout, 3000) */
 };
 
 struct http_response {
-	int transport_error;   /* 0 when an HTTP answer came back */
-	int timed_out;         /* transport_error was a timeout */
-	char error[160];       /* curl's text for a transport error */
-	long status;           /* HTTP status, 0 on transport error */
-	int retry_after_ms;    /* from a Retry-After header (seconds form), else 0 */
-	char *body;            /* NUL-terminated, owned; capped at 1 MiB (longer: truncated) */
+	int transport_error; /* 0 when an HTTP answer came back */
+	int timed_out; /* transport_error was a timeout */
+	char error[160]; /* curl's text for a transport error */
+	long status; /* HTTP status, 0 on transport error */
+	int retry_after_ms; /* from a Retry-After header (seconds form), else 0 */
+	char *body; /* NUL-terminated, owned; capped at 1 MiB (longer: truncated) */
 	size_t body_len;
 };
 
@@ -50,8 +50,7 @@ typedef void (*http_done_fn)(void *tag, struct http_response *resp, void *arg);
 int http_client_new(int max_host_conns, struct http_client **out, struct err *e);
 void http_client_free(struct http_client *c); /* aborts transfers still in flight */
 /* Starts req (takes ownership of req->body; req itself may be reused by the caller). */
-int http_client_start(struct http_client *c, struct http_request *req, void *tag,
-		      struct err *e);
+int http_client_start(struct http_client *c, struct http_request *req, void *tag, struct err *e);
 /* Drives transfers for at most timeout_ms, calling done for each finished one (resp is
  * cleaned up by the client after done returns). Returns the number still in flight. */
 int http_client_poll(struct http_client *c, int timeout_ms, http_done_fn done, void *arg);

@@ -23,7 +23,7 @@ struct upload {
 };
 
 static const char too_big_body[] = "{\"error\":{\"code\":\"too_large\",\"message\":\"the request "
-	"body is larger than this endpoint accepts\",\"field\":\"\"}}";
+				   "body is larger than this endpoint accepts\",\"field\":\"\"}}";
 
 const char *http_in_query(const struct http_in *in, const char *name)
 {
@@ -36,7 +36,8 @@ static enum MHD_Result send_out(struct MHD_Connection *c, struct http_out *out)
 	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(out->body_len, out->body ? out->body : (char *)"",
-					    out->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+					    out->body ? MHD_RESPMEM_MUST_FREE
+						      : MHD_RESPMEM_PERSISTENT);
 	if (r == NULL) {
 		free(out->body);
 		return MHD_NO;
@@ -100,8 +101,8 @@ static struct upload *upload_new(struct http_server *srv, struct MHD_Connection 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
 	struct upload *u = *con_cls;
@@ -149,8 +150,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
-int http_server_start(const struct http_server_opts *opts, struct http_server **out,
-		      struct err *e)
+int http_server_start(const struct http_server_opts *opts, struct http_server **out, struct err *e)
 {
 	struct http_server *srv = calloc(1, sizeof(*srv));
 	struct sockaddr_in addr;
@@ -166,19 +166,18 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
 		return err_set(e, ERR_INVALID, "listen", "listen address %s is not an IPv4 address",
 			       opts->host);
 	}
-	srv->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
-				  MHD_USE_TURBO,
-				  (uint16_t)opts->port, NULL, NULL, on_request, srv,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opts->threads,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-				  MHD_OPTION_CONNECTION_LIMIT, 1000u,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-				  MHD_OPTION_END);
+	srv->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_TURBO,
+		(uint16_t)opts->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opts->threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (srv->d == NULL) {
 		free(srv);
-		return err_set(e, ERR_IO, "listen", "cannot listen on %s:%d (in use, or not "
-			       "allowed); choose another [server] listen", opts->host, opts->port);
+		return err_set(e, ERR_IO, "listen",
+			       "cannot listen on %s:%d (in use, or not "
+			       "allowed); choose another [server] listen",
+			       opts->host, opts->port);
 	}
 	*out = srv;
 	return 0;

@@ -12,17 +12,17 @@
 struct http_in {
 	const char *method;
 	const char *path;
-	const char *authorization;  /* header value or NULL */
-	const char *content_type;   /* header value or NULL */
-	const char *body;           /* NUL-terminated copy of the body ("" when none) */
+	const char *authorization; /* header value or NULL */
+	const char *content_type; /* header value or NULL */
+	const char *body; /* NUL-terminated copy of the body ("" when none) */
 	size_t body_len;
-	void *conn;                 /* for http_in_query */
+	void *conn; /* for http_in_query */
 };
 
 struct http_out {
 	int status;
-	const char *content_type;   /* static string */
-	char *body;                 /* malloc'd, freed by the server */
+	const char *content_type; /* static string */
+	char *body; /* malloc'd, freed by the server */
 	size_t body_len;
 };
 
@@ -44,8 +44,7 @@ struct http_server_opts {
 
 struct http_server;
 
-int http_server_start(const struct http_server_opts *opts, struct http_server **out,
-		      struct err *e);
+int http_server_start(const struct http_server_opts *opts, struct http_server **out, struct err *e);
 /* Stops accepting, waits for running handlers, frees. */
 void http_server_stop(struct http_server *srv);
 

@@ -107,7 +107,8 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt,
+			      ap);
 		va_end(ap);
 		if (n < 0)
 			return;
@@ -126,24 +127,29 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 
 static void render_messages(struct metrics *m, struct out *o)
 {
-	put(o, "# HELP gateway_messages_total Delivery results by provider.\n"
-	       "# TYPE gateway_messages_total counter\n");
+	put(o,
+	    "# HELP gateway_messages_total Delivery results by provider.\n"
+	    "# TYPE gateway_messages_total counter\n");
 	for (int p = 0; p < m->cfg->nproviders; p++)
 		for (int r = 0; r < MR_COUNT; r++)
 			put(o, "gateway_messages_total{provider=\"%s\",result=\"%s\"} %llu\n",
 			    m->cfg->providers[p].name, result_names[r],
 			    (unsigned long long)m->results[p][r]);
-	put(o, "# HELP gateway_delivery_latency_seconds Time from request to provider answer.\n"
-	       "# TYPE gateway_delivery_latency_seconds histogram\n");
+	put(o,
+	    "# HELP gateway_delivery_latency_seconds Time from request to provider answer.\n"
+	    "# TYPE gateway_delivery_latency_seconds histogram\n");
 	for (int p = 0; p < m->cfg->nproviders; p++) {
 		const char *name = m->cfg->providers[p].name;
 		for (int i = 0; i < NBUCKETS; i++)
-			put(o, "gateway_delivery_latency_seconds_bucket{provider=\"%s\",le=\"%g\"} "
-			    "%llu\n", name, buckets[i], (unsigned long long)m->lat_buckets[p][i]);
-		put(o, "gateway_delivery_latency_seconds_bucket{provider=\"%s\",le=\"+Inf\"} %llu\n"
+			put(o,
+			    "gateway_delivery_latency_seconds_bucket{provider=\"%s\",le=\"%g\"} "
+			    "%llu\n",
+			    name, buckets[i], (unsigned long long)m->lat_buckets[p][i]);
+		put(o,
+		    "gateway_delivery_latency_seconds_bucket{provider=\"%s\",le=\"+Inf\"} %llu\n"
 		    "gateway_delivery_latency_seconds_sum{provider=\"%s\"} %.6f\n"
-		    "gateway_delivery_latency_seconds_count{provider=\"%s\"} %llu\n", name,
-		    (unsigned long long)m->lat_count[p], name, m->lat_sum[p], name,
+		    "gateway_delivery_latency_seconds_count{provider=\"%s\"} %llu\n",
+		    name, (unsigned long long)m->lat_count[p], name, m->lat_sum[p], name,
 		    (unsigned long long)m->lat_count[p]);
 	}
 }
@@ -154,12 +160,14 @@ char *metrics_render(struct metrics *m, int64_t queue_depth)
 
 	pthread_mutex_lock(&m->lock);
 	if (queue_depth >= 0)
-		put(&o, "# HELP gateway_queue_depth Messages queued or being sent.\n"
+		put(&o,
+		    "# HELP gateway_queue_depth Messages queued or being sent.\n"
 		    "# TYPE gateway_queue_depth gauge\ngateway_queue_depth %lld\n",
 		    (long long)queue_depth);
 	render_messages(m, &o);
-	put(&o, "# HELP gateway_http_requests_total HTTP API requests by route and status.\n"
-	       "# TYPE gateway_http_requests_total counter\n");
+	put(&o,
+	    "# HELP gateway_http_requests_total HTTP API requests by route and status.\n"
+	    "# TYPE gateway_http_requests_total counter\n");
 	for (int i = 0; i < m->nroutes; i++)
 		put(&o, "gateway_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
 		    m->routes[i].route, m->routes[i].status, (unsigned long long)m->routes[i].n);

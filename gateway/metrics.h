@@ -9,9 +9,7 @@
 
 #include "config.h"
 
-enum metric_result {
-	MR_SENT, MR_FAILED, MR_RETRIED, MR_THROTTLED, MR_EXPIRED, MR_HELD, MR_COUNT
-};
+enum metric_result { MR_SENT, MR_FAILED, MR_RETRIED, MR_THROTTLED, MR_EXPIRED, MR_HELD, MR_COUNT };
 
 struct metrics;
 

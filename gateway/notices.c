@@ -28,12 +28,14 @@ struct req {
 };
 
 static const char *const known_fields[] = {
-	"kind", "utility", "areas", "start", "end", "reason", "hotline", "channels", "force",
-	"references", NULL,
+	"kind",    "utility",  "areas", "start",      "end", "reason",
+	"hotline", "channels", "force", "references", NULL,
 };
 static const char *const first_kinds[] = { "planned", "emergency", NULL };
 static const char *const follow_kinds[] = { "update", "restored", "cancelled", NULL };
-static const struct { const char *utility, *outage; } utility_words[UTIL_COUNT] = {
+static const struct {
+	const char *utility, *outage;
+} utility_words[UTIL_COUNT] = {
 	[UTIL_WATER] = { "供水", "停水" },
 	[UTIL_POWER] = { "供电", "停电" },
 	[UTIL_HEAT] = { "供热", "停暖" },
@@ -54,11 +56,15 @@ static int check_fields(const json_t *body, struct err *e)
 
 	if (!json_is_object(body))
 		return err_set(e, ERR_INVALID, "", "the body must be a JSON object");
-	json_object_foreach((json_t *)body, key, v) {
+	json_object_foreach((json_t *)body, key, v)
+	{
 		if (!in_list(known_fields, key))
-			return err_set(e, ERR_INVALID, key, "unknown field \"%s\"; known fields: kind, "
-				       "utility, areas, start, end, reason, hotline, channels, force, "
-				       "references", key);
+			return err_set(
+				e, ERR_INVALID, key,
+				"unknown field \"%s\"; known fields: kind, "
+				"utility, areas, start, end, reason, hotline, channels, force, "
+				"references",
+				key);
 	}
 	return 0;
 }
@@ -81,8 +87,7 @@ static int get_str(const json_t *body, const char *name, size_t max, const char 
 	return 0;
 }
 
-static int get_time(const json_t *body, const char *name, int64_t *out, bool *has,
-		    struct err *e)
+static int get_time(const json_t *body, const char *name, int64_t *out, bool *has, struct err *e)
 {
 	const char *s;
 	int rc;
@@ -100,8 +105,7 @@ static int get_time(const json_t *body, const char *name, int64_t *out, bool *ha
 	return 0;
 }
 
-static int parse_channels(const struct gw_config *cfg, const json_t *body, int *out,
-			  struct err *e)
+static int parse_channels(const struct gw_config *cfg, const json_t *body, int *out, struct err *e)
 {
 	json_t *v = json_object_get(body, "channels"), *c;
 	size_t i;
@@ -109,23 +113,29 @@ static int parse_channels(const struct gw_config *cfg, const json_t *body, int *
 	if (v == NULL) {
 		/* Default: every channel that has a provider. */
 		*out = (cfg->sms_provider[0] ? STORE_CH_SMS : 0) |
-		       (cfg->wechat_provider[0] ? STORE_CH_WECHAT : 0);
-		return *out ? 0 : err_set(e, ERR_INVALID, "channels", "no channel has a provider; "
-					  "configure [sms] or [wechat] provider");
+			(cfg->wechat_provider[0] ? STORE_CH_WECHAT : 0);
+		return *out ? 0
+			    : err_set(e, ERR_INVALID, "channels",
+				      "no channel has a provider; "
+				      "configure [sms] or [wechat] provider");
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return err_set(e, ERR_INVALID, "channels", "channels must be a non-empty array "
+		return err_set(e, ERR_INVALID, "channels",
+			       "channels must be a non-empty array "
 			       "of \"sms\" and/or \"wechat\"");
 	*out = 0;
-	json_array_foreach(v, i, c) {
+	json_array_foreach(v, i, c)
+	{
 		const char *s = json_string_value(c);
 		if (s != NULL && strcmp(s, "sms") == 0)
 			*out |= STORE_CH_SMS;
 		else if (s != NULL && strcmp(s, "wechat") == 0)
 			*out |= STORE_CH_WECHAT;
 		else
-			return err_set(e, ERR_INVALID, "channels", "channels[%zu] must be \"sms\" or "
-				       "\"wechat\"", i);
+			return err_set(e, ERR_INVALID, "channels",
+				       "channels[%zu] must be \"sms\" or "
+				       "\"wechat\"",
+				       i);
 	}
 	return 0;
 }
@@ -137,17 +147,23 @@ static int parse_areas(const json_t *body, struct req *r, struct err *e)
 
 	if (r->follow_up) {
 		if (v != NULL)
-			return err_set(e, ERR_INVALID, "areas", "a %s notice goes to the recipients "
-				       "of the notice it references; leave out areas", r->kind);
+			return err_set(e, ERR_INVALID, "areas",
+				       "a %s notice goes to the recipients "
+				       "of the notice it references; leave out areas",
+				       r->kind);
 		return 0;
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return err_set(e, ERR_INVALID, "areas", "areas must be a non-empty array of area "
+		return err_set(e, ERR_INVALID, "areas",
+			       "areas must be a non-empty array of area "
 			       "codes");
 	if (json_array_size(v) > NOTICES_MAX_AREAS)
-		return err_set(e, ERR_INVALID, "areas", "at most %d areas per notice; use the "
-			       "common parent area instead", NOTICES_MAX_AREAS);
-	json_array_foreach(v, i, c) {
+		return err_set(e, ERR_INVALID, "areas",
+			       "at most %d areas per notice; use the "
+			       "common parent area instead",
+			       NOTICES_MAX_AREAS);
+	json_array_foreach(v, i, c)
+	{
 		if (!json_is_string(c))
 			return err_set(e, ERR_INVALID, "areas", "areas[%zu] must be a string", i);
 		r->areas[r->nareas++] = json_string_value(c);
@@ -163,7 +179,8 @@ static int parse_force(const json_t *body, struct req *r, struct err *e)
 		return 0;
 	if (!json_is_object(v) || json_object_size(v) != 1 ||
 	    get_str(v, "reason", 500, &r->force_reason, e) < 0 || r->force_reason == NULL)
-		return err_set(e, ERR_INVALID, "force", "force must be {\"reason\": \"why the "
+		return err_set(e, ERR_INVALID, "force",
+			       "force must be {\"reason\": \"why the "
 			       "lead time cannot be kept\"}");
 	return 0;
 }
@@ -177,14 +194,19 @@ static int load_original(const struct notices_env *env, const json_t *body, stru
 	int rc;
 
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return err_set(e, ERR_INVALID, "references", "a %s notice needs \"references\": "
-			       "the id of the outage's first notice", r->kind);
+		return err_set(e, ERR_INVALID, "references",
+			       "a %s notice needs \"references\": "
+			       "the id of the outage's first notice",
+			       r->kind);
 	if (json_object_get(body, "utility") != NULL)
-		return err_set(e, ERR_INVALID, "utility", "a %s notice takes the utility of the "
-			       "notice it references; leave out utility", r->kind);
+		return err_set(e, ERR_INVALID, "utility",
+			       "a %s notice takes the utility of the "
+			       "notice it references; leave out utility",
+			       r->kind);
 	rc = store_notice_load(env->store, json_integer_value(v), &orig, &r->orig_areas, e);
 	if (rc == ERR_NOTFOUND)
-		return err_set(e, ERR_INVALID, "references", "no notice with id %lld to refer to; "
+		return err_set(e, ERR_INVALID, "references",
+			       "no notice with id %lld to refer to; "
 			       "use the id of the outage's first notice",
 			       (long long)json_integer_value(v));
 	if (rc < 0)
@@ -217,7 +239,8 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 	if ((rc = check_fields(body, e)) < 0 || (rc = get_str(body, "kind", 16, &r->kind, e)) < 0)
 		return rc;
 	if (r->kind == NULL || !(in_list(first_kinds, r->kind) || in_list(follow_kinds, r->kind)))
-		return err_set(e, ERR_INVALID, "kind", "kind must be one of planned, emergency, "
+		return err_set(e, ERR_INVALID, "kind",
+			       "kind must be one of planned, emergency, "
 			       "update, restored, cancelled");
 	r->follow_up = in_list(follow_kinds, r->kind);
 	if ((rc = get_str(body, "reason", 200, &r->reason, e)) < 0 ||
@@ -230,8 +253,10 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 	if (r->follow_up)
 		return load_original(env, body, r, e);
 	if (json_object_get(body, "references") != NULL)
-		return err_set(e, ERR_INVALID, "references", "a %s notice starts an outage; "
-			       "references is only for update, restored and cancelled", r->kind);
+		return err_set(e, ERR_INVALID, "references",
+			       "a %s notice starts an outage; "
+			       "references is only for update, restored and cancelled",
+			       r->kind);
 	if ((rc = get_str(body, "utility", 16, &utility, e)) < 0)
 		return rc;
 	if (utility == NULL || config_utility_parse(utility, &r->utility) < 0)
@@ -266,25 +291,32 @@ static int check_times(const struct notices_env *env, const struct req *r, struc
 
 	if (!r->follow_up || strcmp(r->kind, "update") == 0) {
 		if (!r->has_start && !r->follow_up)
-			return err_set(e, ERR_INVALID, "start", "start is required (like "
+			return err_set(e, ERR_INVALID, "start",
+				       "start is required (like "
 				       "2026-11-23T09:00:00+08:00)");
 		if (!r->has_end && !r->follow_up)
-			return err_set(e, ERR_INVALID, "end", "end (the expected end of the outage) "
+			return err_set(e, ERR_INVALID, "end",
+				       "end (the expected end of the outage) "
 				       "is required");
 		if (r->start_ms >= r->end_ms) {
 			char a[32], b[32];
 
 			timefmt_iso(r->start_ms, env->cfg->utc_offset_min, a);
 			timefmt_iso(r->end_ms, env->cfg->utc_offset_min, b);
-			return err_set(e, ERR_INVALID, "start", "start (%s) is not before end (%s); "
-				       "an outage must end after it starts", a, b);
+			return err_set(e, ERR_INVALID, "start",
+				       "start (%s) is not before end (%s); "
+				       "an outage must end after it starts",
+				       a, b);
 		}
 		if (r->end_ms <= now)
-			return err_set(e, ERR_INVALID, "end", "end is in the past: the outage is "
+			return err_set(e, ERR_INVALID, "end",
+				       "end is in the past: the outage is "
 				       "over; send a restored notice instead");
 	} else if (r->has_start || r->has_end) {
-		return err_set(e, ERR_INVALID, r->has_start ? "start" : "end", "a %s notice "
-			       "carries no times; leave out start and end", r->kind);
+		return err_set(e, ERR_INVALID, r->has_start ? "start" : "end",
+			       "a %s notice "
+			       "carries no times; leave out start and end",
+			       r->kind);
 	}
 	if (strcmp(r->kind, "planned") != 0 || r->force_reason != NULL)
 		return 0;
@@ -293,7 +325,8 @@ static int check_times(const struct notices_env *env, const struct req *r, struc
 		return 0;
 	fmt_hours(lead, need);
 	fmt_hours((int)((r->start_ms - now) / MS_PER_MIN), have);
-	return err_set(e, ERR_INVALID, "start", "a planned %s stop of this length must be "
+	return err_set(e, ERR_INVALID, "start",
+		       "a planned %s stop of this length must be "
 		       "announced at least %s ahead, but start is only %s away; move start "
 		       "later, send it as an emergency notice, or give force.reason",
 		       config_utility_name(r->utility), need, r->start_ms > now ? have : "0 h");
@@ -302,20 +335,25 @@ static int check_times(const struct notices_env *env, const struct req *r, struc
 static int check_channels(const struct notices_env *env, const struct req *r, struct err *e)
 {
 	if ((r->channels & STORE_CH_SMS) && env->cfg->sms_provider[0] == '\0')
-		return err_set(e, ERR_INVALID, "channels", "no SMS provider is configured "
+		return err_set(e, ERR_INVALID, "channels",
+			       "no SMS provider is configured "
 			       "([sms] provider); leave \"sms\" out of channels");
 	if ((r->channels & STORE_CH_WECHAT) && env->cfg->wechat_provider[0] == '\0')
-		return err_set(e, ERR_INVALID, "channels", "no WeChat provider is configured "
+		return err_set(e, ERR_INVALID, "channels",
+			       "no WeChat provider is configured "
 			       "([wechat] provider); leave \"wechat\" out of channels");
 	if (!r->follow_up && r->hotline == NULL)
-		return err_set(e, ERR_INVALID, "hotline", "hotline (the number residents can "
+		return err_set(e, ERR_INVALID, "hotline",
+			       "hotline (the number residents can "
 			       "call) is required");
 	if (!r->follow_up && r->reason == NULL)
 		return err_set(e, ERR_INVALID, "reason", "reason is required (e.g. 主管道更换)");
 	for (int i = 0; i < r->nareas; i++) {
 		if (!store_area_exists(env->store, r->areas[i]))
-			return err_set(e, ERR_INVALID, "areas", "unknown area \"%.64s\" (areas[%d]); "
-				       "list the areas with GET /api/v1/areas", r->areas[i], i);
+			return err_set(e, ERR_INVALID, "areas",
+				       "unknown area \"%.64s\" (areas[%d]); "
+				       "list the areas with GET /api/v1/areas",
+				       r->areas[i], i);
 	}
 	return 0;
 }
@@ -367,8 +405,7 @@ static int area_text(const struct notices_env *env, const struct req *r, char *o
 }
 
 /* Renders the text of every channel the notice uses into texts[0] (sms), texts[1]. */
-static int render(const struct notices_env *env, const struct req *r, char *texts[2],
-		  struct err *e)
+static int render(const struct notices_env *env, const struct req *r, char *texts[2], struct err *e)
 {
 	static const char *const chans[2] = { "sms", "wechat" };
 	char area[1024], start[32], end[32], company[128];
@@ -383,7 +420,8 @@ static int render(const struct notices_env *env, const struct req *r, char *text
 	timefmt_cn(strcmp(r->kind, "restored") == 0 ? env->now_ms : r->end_ms, off, end);
 	/* Same day: "11月23日09:00至17:00" reads better and keeps the SMS in one part. */
 	if (strcmp(r->kind, "restored") != 0 &&
-	    (r->start_ms + off * MS_PER_MIN) / 86400000 == (r->end_ms + off * MS_PER_MIN) / 86400000)
+	    (r->start_ms + off * MS_PER_MIN) / 86400000 ==
+		    (r->end_ms + off * MS_PER_MIN) / 86400000)
 		memmove(end, strstr(end, "日") + strlen("日"),
 			strlen(strstr(end, "日") + strlen("日")) + 1);
 	/* The company is the signature without its brackets 【】 (3 bytes each in UTF-8). */
@@ -392,8 +430,11 @@ static int render(const struct notices_env *env, const struct req *r, char *text
 	const struct tmpl_var vars[] = {
 		{ "utility", utility_words[r->utility].utility },
 		{ "outage", utility_words[r->utility].outage },
-		{ "area", area }, { "start", start }, { "end", end },
-		{ "reason", r->reason ? r->reason : "" }, { "hotline", r->hotline ? r->hotline : "" },
+		{ "area", area },
+		{ "start", start },
+		{ "end", end },
+		{ "reason", r->reason ? r->reason : "" },
+		{ "hotline", r->hotline ? r->hotline : "" },
 		{ "company", company },
 	};
 	for (int i = 0; i < 2; i++) {
@@ -438,14 +479,13 @@ static json_t *preview_json(const struct notice *n, const struct notice_counts *
 	size_t chars = n->text_sms ? utf8_chars(n->text_sms) : 0;
 
 	return json_pack("{s:b, s:{s:s?, s:s?}, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:i, s:I}",
-		"dry_run", 1, "texts", "sms", n->text_sms, "wechat", n->text_wechat,
-		"residents", (json_int_t)c->residents,
-		"recipients", "sms", (json_int_t)c->recipients_sms,
-		"wechat", (json_int_t)c->recipients_wechat,
-		"skipped", "opted_out", (json_int_t)c->skipped_opted_out,
-		"no_channel", (json_int_t)c->skipped_no_channel,
-		"sms_chars", (json_int_t)chars, "sms_parts_per_message", n->sms_parts,
-		"sms_parts_total", (json_int_t)(c->recipients_sms * n->sms_parts));
+			 "dry_run", 1, "texts", "sms", n->text_sms, "wechat", n->text_wechat,
+			 "residents", (json_int_t)c->residents, "recipients", "sms",
+			 (json_int_t)c->recipients_sms, "wechat", (json_int_t)c->recipients_wechat,
+			 "skipped", "opted_out", (json_int_t)c->skipped_opted_out, "no_channel",
+			 (json_int_t)c->skipped_no_channel, "sms_chars", (json_int_t)chars,
+			 "sms_parts_per_message", n->sms_parts, "sms_parts_total",
+			 (json_int_t)(c->recipients_sms * n->sms_parts));
 }
 
 int notices_post(const struct notices_env *env, const json_t *body, bool dry_run, json_t **out,

@@ -15,8 +15,8 @@
 #include "http_client.h"
 
 enum outcome {
-	OUTCOME_OK,        /* accepted by the provider */
-	OUTCOME_RETRY,     /* transient: timeouts, 5xx, connection refused: back off, retry */
+	OUTCOME_OK, /* accepted by the provider */
+	OUTCOME_RETRY, /* transient: timeouts, 5xx, connection refused: back off, retry */
 	OUTCOME_THROTTLED, /* provider said slow down: pause the provider, retry later */
 	OUTCOME_PERMANENT, /* bad number, unsubscribed, rejected: fail with the reason */
 };
@@ -24,39 +24,38 @@ enum outcome {
 const char *outcome_name(enum outcome o);
 
 struct prov_msg {
-	int64_t id;          /* outbox row id: our message id */
+	int64_t id; /* outbox row id: our message id */
 	int64_t notice_id;
 	const char *channel; /* "sms" | "wechat" */
-	const char *kind;    /* "planned", "emergency", ... */
-	const char *to;      /* normalised mobile (11 digits) or openid */
-	const char *text;    /* rendered text; SMS texts carry the signature */
-	int64_t now_ms;      /* when the worker sends it (providers never read the clock) */
+	const char *kind; /* "planned", "emergency", ... */
+	const char *to; /* normalised mobile (11 digits) or openid */
+	const char *text; /* rendered text; SMS texts carry the signature */
+	int64_t now_ms; /* when the worker sends it (providers never read the clock) */
 };
 
 struct prov_result {
 	enum outcome outcome;
-	char reason[160];     /* why, for anything but OK: "HTTP 503 Service Unavailable" */
-	char ref[96];         /* the provider's id for the message, when it gave one */
-	int retry_after_ms;   /* THROTTLED: what the provider asked for; 0 = use the default */
+	char reason[160]; /* why, for anything but OK: "HTTP 503 Service Unavailable" */
+	char ref[96]; /* the provider's id for the message, when it gave one */
+	int retry_after_ms; /* THROTTLED: what the provider asked for; 0 = use the default */
 };
 
 struct provider_ops {
-	const char *type;  /* the config's type = ... */
-	int max_batch;     /* most recipients of one identical text per call (1: no batching) */
+	const char *type; /* the config's type = ... */
+	int max_batch; /* most recipients of one identical text per call (1: no batching) */
 	int (*create)(const struct provider_config *cfg, void **state, struct err *e);
 	void (*destroy)(void *state);
 	/* Local providers: deliver msgs[0..n) now and fill res[0..n). NULL for HTTP ones. */
-	int (*deliver)(void *state, const struct prov_msg *msgs, size_t n,
-		       struct prov_result *res);
+	int (*deliver)(void *state, const struct prov_msg *msgs, size_t n, struct prov_result *res);
 	/* HTTP providers: build one request for msgs[0..n) (identical text when n > 1). */
-	int (*build)(void *state, const struct prov_msg *msgs, size_t n,
-		     struct http_request *req, struct err *e);
+	int (*build)(void *state, const struct prov_msg *msgs, size_t n, struct http_request *req,
+		     struct err *e);
 	/* HTTP providers: classify the answer (or transport failure) for each message. */
-	void (*classify)(void *state, const struct http_response *resp,
-			 const struct prov_msg *msgs, size_t n, struct prov_result *res);
+	void (*classify)(void *state, const struct http_response *resp, const struct prov_msg *msgs,
+			 size_t n, struct prov_result *res);
 };
 
-extern const struct provider_ops provider_file;    /* providers/file.c */
+extern const struct provider_ops provider_file; /* providers/file.c */
 extern const struct provider_ops provider_webhook; /* providers/webhook.c */
 
 /* The provider for a config type, or NULL. */

@@ -22,11 +22,11 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define RES_BATCH 1000
 #define RES_MAX_AREAS 32
-#define RES_MAX_ACCOUNT 64   /* characters */
-#define RES_MAX_NAME 64      /* characters */
-#define RES_MAX_OPENID 128   /* bytes; the outbox keeps addresses of up to 135 */
+#define RES_MAX_ACCOUNT 64 /* characters */
+#define RES_MAX_NAME 64 /* characters */
+#define RES_MAX_OPENID 128 /* bytes; the outbox keeps addresses of up to 135 */
 #define COL_NAME_MAX 64
-#define COL_MAX 8            /* columns an import looks for */
+#define COL_MAX 8 /* columns an import looks for */
 /* Area rows waiting for a parent further down the file; more means a badly sorted file. */
 #define AREAS_MAX_PENDING 100000
 
@@ -51,32 +51,39 @@ static int check_text(const char *v, const char *field, size_t max_chars, struct
 	size_t n;
 
 	if (v == NULL || *v == '\0')
-		return err_set(e, ERR_INVALID, field, "%s is empty or missing; every resident "
-			       "needs one", field);
+		return err_set(e, ERR_INVALID, field,
+			       "%s is empty or missing; every resident "
+			       "needs one",
+			       field);
 	if (has_control(v))
-		return err_set(e, ERR_INVALID, field, "%s contains a line break or another "
-			       "control character; remove it", field);
+		return err_set(e, ERR_INVALID, field,
+			       "%s contains a line break or another "
+			       "control character; remove it",
+			       field);
 	n = utf8_chars(v);
 	if (n > max_chars)
-		return err_set(e, ERR_INVALID, field, "%s has %zu characters; at most %zu are "
-			       "allowed", field, n, max_chars);
+		return err_set(e, ERR_INVALID, field,
+			       "%s has %zu characters; at most %zu are "
+			       "allowed",
+			       field, n, max_chars);
 	return 0;
 }
 
 static int check_openid(const char *v, const char *field, struct err *e)
 {
-	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	size_t n = strspn(v,
+			  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			  "0123456789-_");
 
 	if (v[n] != '\0' || n > RES_MAX_OPENID)
-		return err_set(e, ERR_INVALID, field, "%s \"%.*s\" is not a WeChat openid: it "
-			       "has letters, digits, '-' and '_' only, at most %d of them", field,
-			       clip(v, 40), v, RES_MAX_OPENID);
+		return err_set(e, ERR_INVALID, field,
+			       "%s \"%.*s\" is not a WeChat openid: it "
+			       "has letters, digits, '-' and '_' only, at most %d of them",
+			       field, clip(v, 40), v, RES_MAX_OPENID);
 	return 0;
 }
 
-static int check_mobile(const char *v, const char *field, char out[PHONE_LEN + 1],
-			struct err *e)
+static int check_mobile(const char *v, const char *field, char out[PHONE_LEN + 1], struct err *e)
 {
 	int rc = phone_normalize(v, out, e);
 
@@ -89,16 +96,19 @@ static int check_areas(struct store *s, const char *const *codes, int n, const c
 		       struct err *e)
 {
 	if (n == 0)
-		return err_set(e, ERR_INVALID, field, "%s is empty; every resident belongs to at "
-			       "least one area (a building code)", field);
+		return err_set(e, ERR_INVALID, field,
+			       "%s is empty; every resident belongs to at "
+			       "least one area (a building code)",
+			       field);
 	if (n > RES_MAX_AREAS)
 		return err_set(e, ERR_INVALID, field, "%s lists more than %d areas", field,
 			       RES_MAX_AREAS);
 	for (int i = 0; i < n; i++) {
 		if (!store_area_exists(s, codes[i]))
-			return err_set(e, ERR_INVALID, field, "unknown area \"%.*s\"; import the "
-				       "area tree first or correct the code", clip(codes[i], 40),
-				       codes[i]);
+			return err_set(e, ERR_INVALID, field,
+				       "unknown area \"%.*s\"; import the "
+				       "area tree first or correct the code",
+				       clip(codes[i], 40), codes[i]);
 	}
 	return 0;
 }
@@ -126,8 +136,9 @@ static void import_error(struct import *im, int line, const char *field, const c
 	}
 	im->errors_total++;
 	if (json_array_size(im->errors) < RESIDENTS_MAX_REPORTED_ERRORS)
-		json_array_append_new(im->errors, json_pack("{s:i, s:s?, s:s}", "line", line,
-				      "field", (field && *field) ? field : NULL, "message", msg));
+		json_array_append_new(im->errors,
+				      json_pack("{s:i, s:s?, s:s}", "line", line, "field",
+						(field && *field) ? field : NULL, "message", msg));
 }
 
 static void import_count(struct import *im, int result)
@@ -142,10 +153,10 @@ static void import_count(struct import *im, int result)
 
 static json_t *import_report(const struct import *im, bool with_unchanged)
 {
-	json_t *r = json_pack("{s:s, s:i, s:i, s:i, s:i, s:O, s:i}", "encoding", im->encoding,
-			      "rows", im->rows, "created", im->created, "updated", im->updated,
-			      "skipped", im->skipped, "errors", im->errors,
-			      "errors_total", im->errors_total);
+	json_t *r =
+		json_pack("{s:s, s:i, s:i, s:i, s:i, s:O, s:i}", "encoding", im->encoding, "rows",
+			  im->rows, "created", im->created, "updated", im->updated, "skipped",
+			  im->skipped, "errors", im->errors, "errors_total", im->errors_total);
 
 	if (r != NULL && with_unchanged)
 		json_object_set_new(r, "unchanged", json_integer(im->unchanged));
@@ -178,10 +189,10 @@ static int batch_finish(struct import *im, struct err *e)
 /* ---- header ---- */
 
 struct columns {
-	int n;                    /* columns asked for */
-	int idx[COL_MAX];         /* field index in the file, -1 when absent */
+	int n; /* columns asked for */
+	int idx[COL_MAX]; /* field index in the file, -1 when absent */
 	char name[COL_MAX][COL_NAME_MAX]; /* as written in the file, for reports */
-	int nfields;              /* fields in the header row */
+	int nfields; /* fields in the header row */
 };
 
 static char ascii_lower(char c)
@@ -240,16 +251,17 @@ static int header_missing(const struct csv_record *rec, const char *const *want,
 	for (int i = 0; i < n && o < sizeof(expected); i++)
 		o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s%s", i ? "," : "",
 				      want[i], required[i] ? "" : " (optional)");
-	return err_set(e, ERR_INVALID, want[missing], "the header has no column \"%s\": found "
+	return err_set(e, ERR_INVALID, want[missing],
+		       "the header has no column \"%s\": found "
 		       "\"%s\", expected %s (the names come from [import] in the configuration; "
-		       "ASCII case and surrounding spaces do not matter)", want[missing], found,
-		       expected);
+		       "ASCII case and surrounding spaces do not matter)",
+		       want[missing], found, expected);
 }
 
 /* Finds the wanted columns in the header row; a required one missing or any one present
  * twice makes the file unusable. */
-static int map_header(const struct csv_record *rec, const char *const *want,
-		      const bool *required, int n, struct columns *cols, struct err *e)
+static int map_header(const struct csv_record *rec, const char *const *want, const bool *required,
+		      int n, struct columns *cols, struct err *e)
 {
 	const char *p;
 	size_t len;
@@ -264,9 +276,10 @@ static int map_header(const struct csv_record *rec, const char *const *want,
 			if (!header_is(rec->fields[i], want[c]))
 				continue;
 			if (cols->idx[c] >= 0)
-				return err_set(e, ERR_INVALID, want[c], "the header has the column "
-					       "\"%s\" twice (columns %d and %d); keep one", want[c],
-					       cols->idx[c] + 1, i + 1);
+				return err_set(e, ERR_INVALID, want[c],
+					       "the header has the column "
+					       "\"%s\" twice (columns %d and %d); keep one",
+					       want[c], cols->idx[c] + 1, i + 1);
 			cols->idx[c] = i;
 			len = header_span(rec->fields[i], &p);
 			snprintf(cols->name[c], COL_NAME_MAX, "%.*s", (int)len, p);
@@ -358,8 +371,8 @@ static void split_areas(const char *cell, struct row *row)
 	}
 }
 
-static void row_check(struct import *im, int line, const char *field, int rc,
-		      const struct err *e, int *bad)
+static void row_check(struct import *im, int line, const char *field, int rc, const struct err *e,
+		      int *bad)
 {
 	if (rc < 0) {
 		import_error(im, line, field, e->msg);
@@ -368,22 +381,23 @@ static void row_check(struct import *im, int line, const char *field, int rc,
 }
 
 /* The account must not appear twice in one file: the first row is kept. */
-static int check_duplicate(json_t *seen, const char *account, const char *field,
-			   int line, struct err *e)
+static int check_duplicate(json_t *seen, const char *account, const char *field, int line,
+			   struct err *e)
 {
 	json_t *at = json_object_get(seen, account);
 
 	if (at != NULL)
-		return err_set(e, ERR_INVALID, field, "account %s appears already at line "
-			       "%d; the first row is kept and this one skipped", account,
-			       (int)json_integer_value(at));
+		return err_set(e, ERR_INVALID, field,
+			       "account %s appears already at line "
+			       "%d; the first row is kept and this one skipped",
+			       account, (int)json_integer_value(at));
 	json_object_set_new_nocheck(seen, account, json_integer(line));
 	return 0;
 }
 
 /* Reports every problem of a row; returns how many there were. */
-static int validate_row(struct import *im, const struct columns *cols,
-			const struct csv_record *rec, json_t *seen, struct row *row)
+static int validate_row(struct import *im, const struct columns *cols, const struct csv_record *rec,
+			json_t *seen, struct row *row)
 {
 	const char *const *f = rec->fields;
 	struct err e;
@@ -396,17 +410,19 @@ static int validate_row(struct import *im, const struct columns *cols,
 	row_check(im, line, cols->name[C_ACCOUNT], acc_rc, &e, &bad);
 	row_check(im, line, cols->name[C_NAME],
 		  check_text(row->name, cols->name[C_NAME], RES_MAX_NAME, &e), &e, &bad);
-	row_check(im, line, cols->name[C_MOBILE], check_mobile(f[cols->idx[C_MOBILE]],
-		  cols->name[C_MOBILE], row->mobile, &e), &e, &bad);
+	row_check(im, line, cols->name[C_MOBILE],
+		  check_mobile(f[cols->idx[C_MOBILE]], cols->name[C_MOBILE], row->mobile, &e), &e,
+		  &bad);
 	if (*row->openid != '\0')
 		row_check(im, line, cols->name[C_OPENID],
 			  check_openid(row->openid, cols->name[C_OPENID], &e), &e, &bad);
 	split_areas(f[cols->idx[C_AREA]], row);
-	row_check(im, line, cols->name[C_AREA], check_areas(im->s, row->areas, row->nareas,
-		  cols->name[C_AREA], &e), &e, &bad);
+	row_check(im, line, cols->name[C_AREA],
+		  check_areas(im->s, row->areas, row->nareas, cols->name[C_AREA], &e), &e, &bad);
 	if (acc_rc == 0 && bad == 0)
-		row_check(im, line, cols->name[C_ACCOUNT], check_duplicate(seen, row->account,
-			  cols->name[C_ACCOUNT], line, &e), &e, &bad);
+		row_check(im, line, cols->name[C_ACCOUNT],
+			  check_duplicate(seen, row->account, cols->name[C_ACCOUNT], line, &e), &e,
+			  &bad);
 	return bad;
 }
 
@@ -425,14 +441,18 @@ static const char *kept_openid(struct store *s, struct row *row)
 	return row->openid_buf[0] != '\0' ? row->openid_buf : NULL;
 }
 
-static int write_resident(struct import *im, const struct columns *cols, struct row *row,
-			  int line, int64_t now_ms, struct err *e)
+static int write_resident(struct import *im, const struct columns *cols, struct row *row, int line,
+			  int64_t now_ms, struct err *e)
 {
 	struct resident r = {
-		.account = row->account, .name = row->name, .mobile = row->mobile,
+		.account = row->account,
+		.name = row->name,
+		.mobile = row->mobile,
 		.openid = *row->openid != '\0' ? row->openid : kept_openid(im->s, row),
-		.opt_out_sms = -1, .opt_out_wechat = -1,
-		.areas = row->areas, .nareas = row->nareas,
+		.opt_out_sms = -1,
+		.opt_out_wechat = -1,
+		.areas = row->areas,
+		.nareas = row->nareas,
 	};
 	struct err werr;
 	int result, rc;
@@ -440,8 +460,8 @@ static int write_resident(struct import *im, const struct columns *cols, struct 
 	if ((rc = batch_open(im, e)) < 0)
 		return rc;
 	if (store_resident_upsert(im->s, &r, now_ms, &result, &werr) < 0) {
-		import_error(im, line, strcmp(werr.field, "areas") == 0 ?
-			     cols->name[C_AREA] : NULL, werr.msg);
+		import_error(im, line, strcmp(werr.field, "areas") == 0 ? cols->name[C_AREA] : NULL,
+			     werr.msg);
 		im->skipped++;
 	} else {
 		import_count(im, result);
@@ -449,8 +469,8 @@ static int write_resident(struct import *im, const struct columns *cols, struct 
 	return batch_row_done(im, e);
 }
 
-static int import_residents(struct import *im, const struct columns *cols,
-			    struct csv_reader *rd, int64_t now_ms, struct err *e)
+static int import_residents(struct import *im, const struct columns *cols, struct csv_reader *rd,
+			    int64_t now_ms, struct err *e)
 {
 	struct csv_record rec;
 	struct err rerr;
@@ -482,8 +502,8 @@ out:
 	return rc;
 }
 
-int residents_import_csv(struct store *s, const struct gw_config *cfg, const char *data,
-			 size_t len, int64_t now_ms, json_t **report, struct err *e)
+int residents_import_csv(struct store *s, const struct gw_config *cfg, const char *data, size_t len,
+			 int64_t now_ms, json_t **report, struct err *e)
 {
 	const char *const want[C_COUNT] = { cfg->col_account, cfg->col_name, cfg->col_mobile,
 					    cfg->col_openid, cfg->col_area };
@@ -547,8 +567,10 @@ static int queue_push(struct area_queue *q, int line, const char *const *f, stru
 	size_t cap = q->cap ? q->cap * 2 : 64;
 
 	if (q->n == AREAS_MAX_PENDING)
-		return err_set(e, ERR_TOOBIG, NULL, "more than %d rows come before their parent; "
-			       "sort the file so that parents come first", AREAS_MAX_PENDING);
+		return err_set(e, ERR_TOOBIG, NULL,
+			       "more than %d rows come before their parent; "
+			       "sort the file so that parents come first",
+			       AREAS_MAX_PENDING);
 	if (q->n == q->cap) {
 		p = realloc(q->v, (cap > AREAS_MAX_PENDING ? AREAS_MAX_PENDING : cap) * sizeof(*p));
 		if (p == NULL)
@@ -577,8 +599,8 @@ static const char *area_column(const struct columns *cols, const char *store_fie
 	return NULL;
 }
 
-static int area_write(struct import *im, const struct columns *cols, int line,
-		      const char *const *f, struct err *e)
+static int area_write(struct import *im, const struct columns *cols, int line, const char *const *f,
+		      struct err *e)
 {
 	struct area a = { f[A_CODE], f[A_NAME], f[A_PARENT], f[A_LEVEL] };
 	struct err werr;
@@ -620,8 +642,10 @@ static int areas_retry(struct import *im, const struct columns *cols, struct are
 	for (size_t i = 0; i < q->n; i++) {
 		if (q->v[i].f[A_CODE] == NULL)
 			continue;
-		snprintf(msg, sizeof(msg), "parent \"%.*s\" exists neither in the database nor "
-			 "in this file", clip(q->v[i].f[A_PARENT], 40), q->v[i].f[A_PARENT]);
+		snprintf(msg, sizeof(msg),
+			 "parent \"%.*s\" exists neither in the database nor "
+			 "in this file",
+			 clip(q->v[i].f[A_PARENT], 40), q->v[i].f[A_PARENT]);
 		import_error(im, q->v[i].line, cols->name[A_PARENT], msg);
 		im->skipped++;
 	}
@@ -660,8 +684,7 @@ out:
 	return rc;
 }
 
-int areas_import_csv(struct store *s, const char *data, size_t len, json_t **report,
-		     struct err *e)
+int areas_import_csv(struct store *s, const char *data, size_t len, json_t **report, struct err *e)
 {
 	static const char *const want[A_COUNT] = { "code", "name", "parent", "level" };
 	static const bool required[A_COUNT] = { true, true, true, true };
@@ -734,8 +757,8 @@ static int json_kind(const json_t *v)
 
 /* Refuses unknown keys (a typo must not be dropped silently) and values of the wrong
  * type; the field is prefix + key, e.g. "opt_out.sms". */
-static int check_keys(const json_t *obj, const struct key_rule *rules, size_t n,
-		      const char *prefix, struct err *e)
+static int check_keys(const json_t *obj, const struct key_rule *rules, size_t n, const char *prefix,
+		      struct err *e)
 {
 	char known[160], field[64];
 	const char *key;
@@ -747,13 +770,16 @@ static int check_keys(const json_t *obj, const struct key_rule *rules, size_t n,
 		o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "",
 				      rules[i].name);
 	/* jansson's iterator takes a non-const object; it only reads it here. */
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		for (i = 0; i < n && strcmp(rules[i].name, key) != 0; i++)
 			;
 		snprintf(field, sizeof(field), "%s%.*s", prefix, clip(key, 40), key);
 		if (i == n)
-			return err_set(e, ERR_INVALID, field, "unknown field \"%s\"; the known "
-				       "fields are %s", field, known);
+			return err_set(e, ERR_INVALID, field,
+				       "unknown field \"%s\"; the known "
+				       "fields are %s",
+				       field, known);
 		if ((json_kind(v) & rules[i].types) == 0)
 			return err_set(e, ERR_INVALID, field, "%s must be %s", field,
 				       rules[i].what);
@@ -776,7 +802,8 @@ static int item_err(struct err *e, size_t i, int rc)
 	memcpy(field, e->field, sizeof(field));
 	memcpy(msg, e->msg, sizeof(msg));
 	err_set(e, rc, NULL, "areas[%zu]: %s", i, msg);
-	snprintf(e->field, sizeof(e->field), "areas[%zu]%s%.30s", i & 0xffff, *field ? "." : "", field);
+	snprintf(e->field, sizeof(e->field), "areas[%zu]%s%.30s", i & 0xffff, *field ? "." : "",
+		 field);
 	return rc;
 }
 
@@ -786,7 +813,8 @@ static int area_item(struct store *s, const json_t *item, int *created, struct e
 	int rc;
 
 	if (!json_is_object(item))
-		return err_set(e, ERR_INVALID, NULL, "an area must be an object such as "
+		return err_set(e, ERR_INVALID, NULL,
+			       "an area must be an object such as "
 			       "{\"code\":\"330102\",\"name\":\"上城区\",\"parent\":null,"
 			       "\"level\":\"district\"}");
 	if ((rc = check_keys(item, area_rules, ARRAY_LEN(area_rules), "", e)) < 0)
@@ -805,7 +833,8 @@ int areas_put_json(struct store *s, const json_t *body, json_t **report, struct 
 	int created, ncreated = 0, nupdated = 0, rc;
 
 	if (!json_is_object(body) || list == NULL)
-		return err_set(e, ERR_INVALID, "areas", "the body must be {\"areas\":[{\"code\","
+		return err_set(e, ERR_INVALID, "areas",
+			       "the body must be {\"areas\":[{\"code\","
 			       "\"name\",\"parent\",\"level\"}, ...]}");
 	if ((rc = check_keys(body, top, ARRAY_LEN(top), "", e)) < 0)
 		return rc;
@@ -844,7 +873,8 @@ static int check_body(const json_t *body, struct err *e)
 	int rc;
 
 	if (!json_is_object(body))
-		return err_set(e, ERR_INVALID, NULL, "the body must be a JSON object such as "
+		return err_set(e, ERR_INVALID, NULL,
+			       "the body must be a JSON object such as "
 			       "{\"account\":\"1100234567\",\"name\":\"张三\",\"mobile\":"
 			       "\"13812345678\",\"areas\":[\"33010201001\"]}");
 	rc = check_keys(body, resident_rules, ARRAY_LEN(resident_rules), "", e);
@@ -859,13 +889,17 @@ static int res_areas(struct store *s, const json_t *arr, struct res_buf *b, stru
 	size_t n = json_array_size(arr);
 
 	if (n > RES_MAX_AREAS)
-		return err_set(e, ERR_INVALID, "areas", "areas lists %zu areas; at most %d are "
-			       "allowed", n, RES_MAX_AREAS);
+		return err_set(e, ERR_INVALID, "areas",
+			       "areas lists %zu areas; at most %d are "
+			       "allowed",
+			       n, RES_MAX_AREAS);
 	for (size_t i = 0; i < n; i++) {
 		b->areas[i] = json_string_value(json_array_get(arr, i));
 		if (b->areas[i] == NULL)
-			return err_set(e, ERR_INVALID, "areas", "areas[%zu] must be a string (an "
-				       "area code)", i);
+			return err_set(e, ERR_INVALID, "areas",
+				       "areas[%zu] must be a string (an "
+				       "area code)",
+				       i);
 	}
 	b->r.areas = b->areas;
 	b->r.nareas = (int)n;
@@ -885,7 +919,8 @@ static int res_from_json(struct store *s, const json_t *obj, struct res_buf *b, 
 	    (rc = check_text(b->r.name, "name", RES_MAX_NAME, e)) < 0)
 		return rc;
 	if (mobile == NULL)
-		return err_set(e, ERR_INVALID, "mobile", "mobile is missing; every resident "
+		return err_set(e, ERR_INVALID, "mobile",
+			       "mobile is missing; every resident "
 			       "needs a mainland mobile number such as \"13812345678\"");
 	if ((rc = check_mobile(mobile, "mobile", b->mobile, e)) < 0)
 		return rc;
@@ -909,8 +944,7 @@ int residents_create_json(struct store *s, const json_t *body, int64_t now_ms, j
 	if ((rc = store_begin(s, e)) < 0)
 		return rc;
 	if ((rc = res_from_json(s, body, &b, e)) < 0 ||
-	    (rc = store_resident_insert(s, &b.r, now_ms, e)) < 0 ||
-	    (rc = store_commit(s, e)) < 0) {
+	    (rc = store_resident_insert(s, &b.r, now_ms, e)) < 0 || (rc = store_commit(s, e)) < 0) {
 		store_rollback(s);
 		return rc;
 	}
@@ -924,7 +958,8 @@ static void merge_body(json_t *stored, const json_t *body)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)body, key, v) {
+	json_object_foreach((json_t *)body, key, v)
+	{
 		if (strcmp(key, "opt_out") == 0)
 			json_object_update(json_object_get(stored, "opt_out"), v);
 		else
@@ -932,8 +967,8 @@ static void merge_body(json_t *stored, const json_t *body)
 	}
 }
 
-int residents_update_json(struct store *s, const char *account, const json_t *body,
-			  int64_t now_ms, json_t **out, struct err *e)
+int residents_update_json(struct store *s, const char *account, const json_t *body, int64_t now_ms,
+			  json_t **out, struct err *e)
 {
 	const char *given;
 	json_t *merged = NULL;
@@ -944,7 +979,8 @@ int residents_update_json(struct store *s, const char *account, const json_t *bo
 		return rc;
 	given = get_str(body, "account");
 	if (given != NULL && strcmp(given, account) != 0)
-		return err_set(e, ERR_INVALID, "account", "the account in the body differs from "
+		return err_set(e, ERR_INVALID, "account",
+			       "the account in the body differs from "
 			       "the one in the address; an account cannot be changed (delete the "
 			       "resident and create it again)");
 	if ((rc = store_begin(s, e)) < 0)

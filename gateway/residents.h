@@ -23,11 +23,10 @@
  * file as a whole is unusable: undecodable, empty, or the header lacks a required column
  * (the message lists the header found and the names expected from [import]). Rows are
  * written in transactions of up to 1000; a row error never undoes other rows. */
-int residents_import_csv(struct store *s, const struct gw_config *cfg, const char *data,
-			 size_t len, int64_t now_ms, json_t **report, struct err *e);
+int residents_import_csv(struct store *s, const struct gw_config *cfg, const char *data, size_t len,
+			 int64_t now_ms, json_t **report, struct err *e);
 /* Areas CSV with header code,name,parent,level; same report shape (no "unchanged"). */
-int areas_import_csv(struct store *s, const char *data, size_t len, json_t **report,
-		     struct err *e);
+int areas_import_csv(struct store *s, const char *data, size_t len, json_t **report, struct err *e);
 /* {"areas":[{"code","name","parent","level"}]} -> {"created","updated"}; all or nothing. */
 int areas_put_json(struct store *s, const json_t *body, json_t **report, struct err *e);
 /* POST /residents: body validated (account, name, mobile, areas required; openid, opt_out
@@ -35,7 +34,7 @@ int areas_put_json(struct store *s, const json_t *body, json_t **report, struct 
 int residents_create_json(struct store *s, const json_t *body, int64_t now_ms, json_t **out,
 			  struct err *e);
 /* PUT /residents/{account}: the fields given replace the stored ones. */
-int residents_update_json(struct store *s, const char *account, const json_t *body,
-			  int64_t now_ms, json_t **out, struct err *e);
+int residents_update_json(struct store *s, const char *account, const json_t *body, int64_t now_ms,
+			  json_t **out, struct err *e);
 
 #endif

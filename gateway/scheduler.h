@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 struct sched_policy {
-	int quiet_start_min;  /* local minutes after midnight; quiet when start != end */
+	int quiet_start_min; /* local minutes after midnight; quiet when start != end */
 	int quiet_end_min;
-	int utc_offset_min;   /* local = UTC + offset */
+	int utc_offset_min; /* local = UTC + offset */
 	int retry_base_ms;
 	int retry_max_ms;
 	int max_attempts;

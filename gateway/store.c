@@ -56,8 +56,6 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-
-
 /* Recipients of a notice are collected in temp.recip so that counting (dry run) and
  * enqueueing share one definition. ?1 notice id, ?2 urgent, ?3 now, ?4 not_before,
  * ?5 expires_at in the outbox inserts. */
@@ -70,59 +68,69 @@ const char *const store_sql[ST_COUNT] = {
 	[ST_AREA_GET] = "SELECT 1 FROM areas WHERE code = ?",
 	[ST_AREA_INSERT] = "INSERT INTO areas(code, name, parent, level) VALUES(?,?,?,?)",
 	[ST_AREA_UPDATE] = "UPDATE areas SET name = ?2, parent = ?3, level = ?4 WHERE code = ?1",
-	[ST_AREA_LIST] = "SELECT a.code, a.name, a.parent, a.level,"
+	[ST_AREA_LIST] =
+		"SELECT a.code, a.name, a.parent, a.level,"
 		" (SELECT count(*) FROM resident_areas ra JOIN residents r ON r.id = ra.resident_id"
 		"  WHERE ra.area_code = a.code AND r.deleted_at IS NULL)"
 		" FROM areas a ORDER BY a.code",
 	/* Is ?2 equal to ?1 or below it? Used to refuse cycles. */
-	[ST_AREA_IS_BELOW] = "WITH RECURSIVE up(code) AS (SELECT ?2 UNION"
+	[ST_AREA_IS_BELOW] =
+		"WITH RECURSIVE up(code) AS (SELECT ?2 UNION"
 		" SELECT a.parent FROM areas a JOIN up ON a.code = up.code WHERE a.parent IS NOT NULL)"
 		" SELECT 1 FROM up WHERE code = ?1",
 	[ST_AREA_LABEL] = "SELECT a.name, a.level, a.parent, p.name FROM areas a"
-		" LEFT JOIN areas p ON p.code = a.parent WHERE a.code = ?",
-	[ST_RES_FIND] = "SELECT r.id, r.name, r.mobile, r.openid, r.opt_out_sms, r.opt_out_wechat,"
+			  " LEFT JOIN areas p ON p.code = a.parent WHERE a.code = ?",
+	[ST_RES_FIND] =
+		"SELECT r.id, r.name, r.mobile, r.openid, r.opt_out_sms, r.opt_out_wechat,"
 		" r.deleted_at, (SELECT group_concat(area_code, ',') FROM (SELECT area_code FROM"
 		" resident_areas WHERE resident_id = r.id ORDER BY area_code))"
 		" FROM residents r WHERE r.account = ?",
 	[ST_RES_INSERT] = "INSERT INTO residents(account, name, mobile, openid, opt_out_sms,"
-		" opt_out_wechat, created_at, updated_at) VALUES(?,?,?,?,?,?,?,?)",
-	[ST_RES_UPDATE] = "UPDATE residents SET name = ?2, mobile = ?3, openid = ?4,"
+			  " opt_out_wechat, created_at, updated_at) VALUES(?,?,?,?,?,?,?,?)",
+	[ST_RES_UPDATE] =
+		"UPDATE residents SET name = ?2, mobile = ?3, openid = ?4,"
 		" opt_out_sms = ?5, opt_out_wechat = ?6, updated_at = ?7, deleted_at = NULL"
 		" WHERE id = ?1",
 	[ST_RES_AREAS_DEL] = "DELETE FROM resident_areas WHERE resident_id = ?",
 	[ST_RES_AREA_ADD] = "INSERT OR IGNORE INTO resident_areas(area_code, resident_id)"
-		" VALUES(?,?)",
+			    " VALUES(?,?)",
 	[ST_RES_AREA_CODES] = "SELECT area_code FROM resident_areas WHERE resident_id = ?"
-		" ORDER BY area_code",
-	[ST_RES_ROW] = "SELECT id, account, name, mobile, openid, opt_out_sms, opt_out_wechat,"
+			      " ORDER BY area_code",
+	[ST_RES_ROW] =
+		"SELECT id, account, name, mobile, openid, opt_out_sms, opt_out_wechat,"
 		" created_at, updated_at FROM residents WHERE account = ? AND deleted_at IS NULL",
 	[ST_RES_DELETE] = "UPDATE residents SET deleted_at = ?2, updated_at = ?2"
-		" WHERE account = ?1 AND deleted_at IS NULL",
-	[ST_RES_LIST] = "WITH RECURSIVE sub(code) AS (SELECT ?1 UNION"
+			  " WHERE account = ?1 AND deleted_at IS NULL",
+	[ST_RES_LIST] =
+		"WITH RECURSIVE sub(code) AS (SELECT ?1 UNION"
 		" SELECT a.code FROM areas a JOIN sub ON a.parent = sub.code)"
 		" SELECT r.account FROM residents r WHERE r.deleted_at IS NULL AND (?1 IS NULL OR"
 		" r.id IN (SELECT ra.resident_id FROM resident_areas ra JOIN sub"
 		" ON ra.area_code = sub.code)) ORDER BY r.account LIMIT ?2 OFFSET ?3",
-	[ST_RES_COUNT] = "WITH RECURSIVE sub(code) AS (SELECT ?1 UNION"
+	[ST_RES_COUNT] =
+		"WITH RECURSIVE sub(code) AS (SELECT ?1 UNION"
 		" SELECT a.code FROM areas a JOIN sub ON a.parent = sub.code)"
 		" SELECT count(*) FROM residents r WHERE r.deleted_at IS NULL AND (?1 IS NULL OR"
 		" r.id IN (SELECT ra.resident_id FROM resident_areas ra JOIN sub"
 		" ON ra.area_code = sub.code))",
-	[ST_RES_HISTORY] = "SELECT o.notice_id, n.kind, n.utility, o.channel, o.state, o.reason,"
+	[ST_RES_HISTORY] =
+		"SELECT o.notice_id, n.kind, n.utility, o.channel, o.state, o.reason,"
 		" o.attempts, o.provider, o.created_at, o.sent_at, o.updated_at FROM outbox o"
 		" JOIN notices n ON n.id = o.notice_id JOIN residents r ON r.id = o.resident_id"
 		" WHERE r.account = ? ORDER BY o.id DESC LIMIT 500",
 	[ST_TMP_CLEAR_AREAS] = "DELETE FROM temp.sel_areas",
 	[ST_TMP_ADD_AREA] = "INSERT OR IGNORE INTO temp.sel_areas(code) VALUES(?)",
 	[ST_TMP_CLEAR_RECIP] = "DELETE FROM temp.recip",
-	[ST_TMP_FROM_AREAS] = "WITH RECURSIVE sub(code) AS (SELECT code FROM temp.sel_areas UNION"
+	[ST_TMP_FROM_AREAS] =
+		"WITH RECURSIVE sub(code) AS (SELECT code FROM temp.sel_areas UNION"
 		" SELECT a.code FROM areas a JOIN sub ON a.parent = sub.code)"
 		" INSERT OR IGNORE INTO temp.recip(rid) SELECT ra.resident_id FROM resident_areas ra"
 		" JOIN sub ON ra.area_code = sub.code",
 	[ST_TMP_FROM_OUTAGE] = "INSERT OR IGNORE INTO temp.recip(rid)"
-		" SELECT resident_id FROM outbox WHERE notice_id = ?",
+			       " SELECT resident_id FROM outbox WHERE notice_id = ?",
 	/* ?1 channels bits, ?2 urgent */
-	[ST_PREVIEW] = "SELECT count(*),"
+	[ST_PREVIEW] =
+		"SELECT count(*),"
 		" coalesce(sum((?1 & 1) AND coalesce(r.mobile,'') <> ''"
 		"  AND (r.opt_out_sms = 0 OR ?2)), 0),"
 		" coalesce(sum((?1 & 2) AND coalesce(r.openid,'') <> ''"
@@ -132,70 +140,75 @@ const char *const store_sql[ST_COUNT] = {
 		" coalesce(sum(NOT ((?1 & 1) AND coalesce(r.mobile,'') <> '')"
 		"  AND NOT ((?1 & 2) AND coalesce(r.openid,'') <> '')), 0)"
 		" FROM temp.recip t JOIN residents r ON r.id = t.rid WHERE r.deleted_at IS NULL",
-	[ST_NOTICE_INSERT] = "INSERT INTO notices(outage_id, references_id, kind, utility,"
+	[ST_NOTICE_INSERT] =
+		"INSERT INTO notices(outage_id, references_id, kind, utility,"
 		" start_at, end_at, reason, hotline, channels, urgent, forced, text_sms, text_wechat,"
 		" sms_parts, created_at, expires_at) VALUES(coalesce(?1, 0),?2,?3,?4,?5,?6,?7,?8,?9,"
 		" ?10,?11,?12,?13,?14,?15,?16)",
 	[ST_NOTICE_AREA_ADD] = "INSERT OR IGNORE INTO notice_areas(notice_id, area_code)"
-		" VALUES(?,?)",
-	[ST_OB_SMS] = "INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
+			       " VALUES(?,?)",
+	[ST_OB_SMS] =
+		"INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
 		" not_before, expires_at, reason, created_at, updated_at)"
 		" SELECT ?1, r.id, 'sms', r.mobile, CASE WHEN r.opt_out_sms AND NOT ?2 THEN 5 ELSE 0"
 		" END, ?2, ?4, ?5, CASE WHEN r.opt_out_sms AND NOT ?2 THEN 'opted out of sms' END,"
 		" ?3, ?3 FROM temp.recip t JOIN residents r ON r.id = t.rid"
 		" WHERE r.deleted_at IS NULL AND coalesce(r.mobile, '') <> ''",
-	[ST_OB_WECHAT] = "INSERT INTO outbox(notice_id, resident_id, channel, address, state,"
+	[ST_OB_WECHAT] =
+		"INSERT INTO outbox(notice_id, resident_id, channel, address, state,"
 		" urgent, not_before, expires_at, reason, created_at, updated_at)"
 		" SELECT ?1, r.id, 'wechat', r.openid, CASE WHEN r.opt_out_wechat AND NOT ?2 THEN 5"
 		" ELSE 0 END, ?2, ?4, ?5, CASE WHEN r.opt_out_wechat AND NOT ?2 THEN"
 		" 'opted out of wechat' END, ?3, ?3 FROM temp.recip t JOIN residents r"
 		" ON r.id = t.rid WHERE r.deleted_at IS NULL AND coalesce(r.openid, '') <> ''",
-	[ST_OB_NONE] = "INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
+	[ST_OB_NONE] =
+		"INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
 		" not_before, expires_at, reason, created_at, updated_at)"
 		" SELECT ?1, r.id, 'none', NULL, 5, ?2, ?4, ?5, 'no usable channel', ?3, ?3"
 		" FROM temp.recip t JOIN residents r ON r.id = t.rid WHERE r.deleted_at IS NULL"
 		" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.notice_id = ?1"
 		" AND o.resident_id = r.id)",
 	[ST_SUPERSEDE] = "UPDATE outbox SET state = 6, reason = 'superseded by notice ' || ?2,"
-		" updated_at = ?3 WHERE state = 0 AND notice_id IN"
-		" (SELECT id FROM notices WHERE outage_id = ?1 AND id <> ?2)",
-	[ST_NOTICE_ROW] = "SELECT id, outage_id, references_id, kind, utility, start_at, end_at,"
+			 " updated_at = ?3 WHERE state = 0 AND notice_id IN"
+			 " (SELECT id FROM notices WHERE outage_id = ?1 AND id <> ?2)",
+	[ST_NOTICE_ROW] =
+		"SELECT id, outage_id, references_id, kind, utility, start_at, end_at,"
 		" reason, hotline, channels, urgent, forced, text_sms, text_wechat, sms_parts,"
 		" created_at, expires_at FROM notices WHERE id = ?",
-	[ST_NOTICE_AREAS] = "SELECT na.area_code, a.name FROM notice_areas na JOIN areas a"
+	[ST_NOTICE_AREAS] =
+		"SELECT na.area_code, a.name FROM notice_areas na JOIN areas a"
 		" ON a.code = na.area_code WHERE na.notice_id = ? ORDER BY na.area_code",
 	[ST_NOTICE_PROGRESS] = "SELECT state, count(*) FROM outbox WHERE notice_id = ?"
-		" GROUP BY state",
-	[ST_NOTICE_FAILURES] = "SELECT coalesce(reason, 'unknown'), count(*) FROM outbox"
+			       " GROUP BY state",
+	[ST_NOTICE_FAILURES] =
+		"SELECT coalesce(reason, 'unknown'), count(*) FROM outbox"
 		" WHERE notice_id = ? AND state = 4 GROUP BY 1 ORDER BY 2 DESC LIMIT 50",
 	[ST_NOTICE_SKIPS] = "SELECT coalesce(reason, 'unknown'), count(*) FROM outbox"
-		" WHERE notice_id = ? AND state = 5 GROUP BY 1 ORDER BY 2 DESC",
+			    " WHERE notice_id = ? AND state = 5 GROUP BY 1 ORDER BY 2 DESC",
 	[ST_NOTICE_LIST] = "SELECT id FROM notices ORDER BY id DESC LIMIT ?",
 	[ST_CLAIM] = "UPDATE outbox SET state = 1, attempts = attempts + 1, updated_at = ?2"
-		" WHERE id IN (SELECT id FROM outbox WHERE state = 0 AND channel = ?1"
-		" AND not_before <= ?2 AND (urgent OR ?3) ORDER BY not_before, id LIMIT ?4)"
-		" RETURNING id, notice_id, expires_at, attempts, urgent, address",
+		     " WHERE id IN (SELECT id FROM outbox WHERE state = 0 AND channel = ?1"
+		     " AND not_before <= ?2 AND (urgent OR ?3) ORDER BY not_before, id LIMIT ?4)"
+		     " RETURNING id, notice_id, expires_at, attempts, urgent, address",
 	[ST_REC_SENT] = "UPDATE outbox SET state = 2, provider = ?2, ref = ?3, reason = NULL,"
-		" sent_at = ?4, updated_at = ?4 WHERE id = ?1 AND state = 1",
+			" sent_at = ?4, updated_at = ?4 WHERE id = ?1 AND state = 1",
 	[ST_REC_FAILED] = "UPDATE outbox SET state = 4, provider = ?2, reason = ?3,"
-		" updated_at = ?4 WHERE id = ?1 AND state = 1",
+			  " updated_at = ?4 WHERE id = ?1 AND state = 1",
 	[ST_REC_REQUEUE] = "UPDATE outbox SET state = 0, provider = ?2, reason = ?3,"
-		" updated_at = ?4, not_before = ?5, attempts = attempts - ?6"
-		" WHERE id = ?1 AND state = 1",
+			   " updated_at = ?4, not_before = ?5, attempts = attempts - ?6"
+			   " WHERE id = ?1 AND state = 1",
 	[ST_REC_EXPIRED] = "UPDATE outbox SET state = 7, reason = ?3, updated_at = ?4"
-		" WHERE id = ?1 AND state = 1",
+			   " WHERE id = ?1 AND state = 1",
 	[ST_EXPIRE] = "UPDATE outbox SET state = 7, updated_at = ?1,"
-		" reason = 'expired: the outage was over before it could be sent'"
-		" WHERE state = 0 AND expires_at <= ?1",
+		      " reason = 'expired: the outage was over before it could be sent'"
+		      " WHERE state = 0 AND expires_at <= ?1",
 	[ST_RECOVER] = "UPDATE outbox SET state = 0, attempts = max(attempts - 1, 0)"
-		" WHERE state = 1",
+		       " WHERE state = 1",
 	[ST_TEXT] = "SELECT CASE ?2 WHEN 'sms' THEN text_sms ELSE text_wechat END, kind"
-		" FROM notices WHERE id = ?1",
+		    " FROM notices WHERE id = ?1",
 	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
-		" + (SELECT count(*) FROM outbox WHERE state = 1)",
+		     " + (SELECT count(*) FROM outbox WHERE state = 1)",
 };
-
-
 
 static const char *const state_names[MSG_STATE_COUNT] = {
 	"queued", "sending", "sent", "delivered", "failed", "skipped", "superseded", "expired",
@@ -266,7 +279,8 @@ static int migrate(struct store *s, struct err *e)
 	char buf[64];
 
 	if (version > NMIGRATIONS)
-		return err_set(e, ERR_INVALID, NULL, "the database schema is version %d, newer than "
+		return err_set(e, ERR_INVALID, NULL,
+			       "the database schema is version %d, newer than "
 			       "this gatewayd (%d): use the newer gatewayd or restore a backup",
 			       version, NMIGRATIONS);
 	for (int v = version; v < NMIGRATIONS; v++) {
@@ -292,26 +306,30 @@ int store_open(const char *path, struct store **out, struct err *e)
 	if (s == NULL)
 		return err_set(e, ERR_NOMEM, NULL, "out of memory opening the database");
 	s->utc_offset_min = 480;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		err_set(e, ERR_IO, "path", "cannot open database %s: %s", path,
 			s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		 "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", e, "configuring") < 0)
+	if (exec(s,
+		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		 "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+		 e, "configuring") < 0)
 		goto out;
 	if ((rc = migrate(s, e)) < 0)
 		goto out;
-	rc = exec(s, "CREATE TEMP TABLE IF NOT EXISTS sel_areas(code TEXT PRIMARY KEY);"
-		  "CREATE TEMP TABLE IF NOT EXISTS recip(rid INTEGER PRIMARY KEY);", e,
-		  "creating work tables");
+	rc = exec(s,
+		  "CREATE TEMP TABLE IF NOT EXISTS sel_areas(code TEXT PRIMARY KEY);"
+		  "CREATE TEMP TABLE IF NOT EXISTS recip(rid INTEGER PRIMARY KEY);",
+		  e, "creating work tables");
 	if (rc < 0)
 		goto out;
 	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				       NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->st[i], NULL) != SQLITE_OK) {
 			rc = err_set(e, ERR_INTERNAL, NULL, "cannot prepare statement %d: %s", i,
 				     sqlite3_errmsg(s->db));
 			goto out;

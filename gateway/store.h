@@ -70,11 +70,10 @@ struct resident {
 };
 enum { STORE_CREATED = 1, STORE_UPDATED = 2, STORE_UNCHANGED = 3 };
 /* Insert or update by account (a deleted resident is revived). *result: STORE_*. */
-int store_resident_upsert(struct store *s, const struct resident *r, int64_t now_ms,
-			  int *result, struct err *e);
-/* ERR_CONFLICT when the account exists (and is not deleted). */
-int store_resident_insert(struct store *s, const struct resident *r, int64_t now_ms,
+int store_resident_upsert(struct store *s, const struct resident *r, int64_t now_ms, int *result,
 			  struct err *e);
+/* ERR_CONFLICT when the account exists (and is not deleted). */
+int store_resident_insert(struct store *s, const struct resident *r, int64_t now_ms, struct err *e);
 int store_resident_get(struct store *s, const char *account, json_t **out, struct err *e);
 int store_resident_delete(struct store *s, const char *account, int64_t now_ms, struct err *e);
 int store_resident_list(struct store *s, const char *area, int limit, int offset, json_t **out,
@@ -94,8 +93,8 @@ struct notice {
 	int64_t id, outage_id, references_id; /* references_id 0 for a first notice */
 	const char *kind, *utility, *reason, *hotline, *forced; /* forced NULL unless forced */
 	int64_t start_ms, end_ms, created_ms, expires_ms;
-	int channels;    /* STORE_CH_* bits */
-	int urgent;      /* emergency outage: ignores quiet hours and opt-outs */
+	int channels; /* STORE_CH_* bits */
+	int urgent; /* emergency outage: ignores quiet hours and opt-outs */
 	const char *text_sms, *text_wechat; /* rendered; NULL when the channel is not used */
 	int sms_parts;
 };
@@ -113,8 +112,8 @@ int store_notice_preview(struct store *s, const struct notice *n, const char *co
 /* In one transaction: stores the notice, its areas and texts, one outbox row per
  * (resident, channel) — or a skipped row with the reason — and marks the still-queued
  * messages of earlier notices of the same outage superseded. Sets n->id and n->outage_id. */
-int store_notice_create(struct store *s, struct notice *n, const char *const *areas,
-			int nareas, struct notice_counts *out, struct err *e);
+int store_notice_create(struct store *s, struct notice *n, const char *const *areas, int nareas,
+			struct notice_counts *out, struct err *e);
 /* The original notice of an outage, for update/restored/cancelled: fills the fields
  * kind/utility/start/end/urgent/outage_id/reason/hotline (strings valid until the next call
  * on s). Plus areas as a JSON array of codes (caller decrefs). */
@@ -126,7 +125,7 @@ int store_notice_list(struct store *s, int limit, json_t **out, struct err *e);
 /* ---- outbox ---- */
 struct outbox_msg {
 	int64_t id, notice_id, expires_ms;
-	int attempts;   /* including this one */
+	int attempts; /* including this one */
 	int urgent;
 	char kind[16];
 	char channel[8];
@@ -135,17 +134,17 @@ struct outbox_msg {
 
 /* Claims up to max due queued messages of channel (not_before <= now; non-urgent ones only
  * when with_non_urgent) by moving them to sending. Returns the number claimed (>= 0). */
-int store_outbox_claim(struct store *s, const char *channel, int64_t now_ms,
-		       bool with_non_urgent, struct outbox_msg *out, int max, struct err *e);
+int store_outbox_claim(struct store *s, const char *channel, int64_t now_ms, bool with_non_urgent,
+		       struct outbox_msg *out, int max, struct err *e);
 
 struct outbox_update {
 	int64_t id;
-	int state;          /* MSG_SENT, MSG_FAILED, MSG_QUEUED (retry), MSG_EXPIRED */
+	int state; /* MSG_SENT, MSG_FAILED, MSG_QUEUED (retry), MSG_EXPIRED */
 	int64_t not_before; /* for MSG_QUEUED */
-	int undo_attempt;   /* MSG_QUEUED without counting the try (throttled, quiet hours) */
+	int undo_attempt; /* MSG_QUEUED without counting the try (throttled, quiet hours) */
 	const char *reason; /* may be NULL */
 	const char *provider;
-	const char *ref;    /* provider's message id, may be NULL */
+	const char *ref; /* provider's message id, may be NULL */
 };
 /* Applies all updates in one transaction. */
 int store_outbox_record(struct store *s, const struct outbox_update *u, int n, int64_t now_ms,

@@ -9,18 +9,55 @@
 #include "store.h"
 
 enum st {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_KEY_ADD, ST_KEY_ROLE,
-	ST_AREA_GET, ST_AREA_INSERT, ST_AREA_UPDATE, ST_AREA_LIST, ST_AREA_IS_BELOW, ST_AREA_LABEL,
-	ST_RES_FIND, ST_RES_INSERT, ST_RES_UPDATE, ST_RES_AREAS_DEL, ST_RES_AREA_ADD,
-	ST_RES_AREA_CODES, ST_RES_ROW, ST_RES_DELETE, ST_RES_LIST, ST_RES_COUNT, ST_RES_HISTORY,
-	ST_TMP_CLEAR_AREAS, ST_TMP_ADD_AREA, ST_TMP_CLEAR_RECIP, ST_TMP_FROM_AREAS,
-	ST_TMP_FROM_OUTAGE, ST_PREVIEW,
-	ST_NOTICE_INSERT, ST_NOTICE_AREA_ADD, ST_OB_SMS, ST_OB_WECHAT, ST_OB_NONE, ST_SUPERSEDE,
-	ST_NOTICE_ROW, ST_NOTICE_AREAS, ST_NOTICE_PROGRESS, ST_NOTICE_FAILURES, ST_NOTICE_SKIPS,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_KEY_ADD,
+	ST_KEY_ROLE,
+	ST_AREA_GET,
+	ST_AREA_INSERT,
+	ST_AREA_UPDATE,
+	ST_AREA_LIST,
+	ST_AREA_IS_BELOW,
+	ST_AREA_LABEL,
+	ST_RES_FIND,
+	ST_RES_INSERT,
+	ST_RES_UPDATE,
+	ST_RES_AREAS_DEL,
+	ST_RES_AREA_ADD,
+	ST_RES_AREA_CODES,
+	ST_RES_ROW,
+	ST_RES_DELETE,
+	ST_RES_LIST,
+	ST_RES_COUNT,
+	ST_RES_HISTORY,
+	ST_TMP_CLEAR_AREAS,
+	ST_TMP_ADD_AREA,
+	ST_TMP_CLEAR_RECIP,
+	ST_TMP_FROM_AREAS,
+	ST_TMP_FROM_OUTAGE,
+	ST_PREVIEW,
+	ST_NOTICE_INSERT,
+	ST_NOTICE_AREA_ADD,
+	ST_OB_SMS,
+	ST_OB_WECHAT,
+	ST_OB_NONE,
+	ST_SUPERSEDE,
+	ST_NOTICE_ROW,
+	ST_NOTICE_AREAS,
+	ST_NOTICE_PROGRESS,
+	ST_NOTICE_FAILURES,
+	ST_NOTICE_SKIPS,
 	ST_NOTICE_LIST,
-	ST_CLAIM, ST_REC_SENT, ST_REC_FAILED, ST_REC_REQUEUE, ST_REC_EXPIRED, ST_EXPIRE,
-	ST_RECOVER, ST_TEXT, ST_DEPTH,
+	ST_CLAIM,
+	ST_REC_SENT,
+	ST_REC_FAILED,
+	ST_REC_REQUEUE,
+	ST_REC_EXPIRED,
+	ST_EXPIRE,
+	ST_RECOVER,
+	ST_TEXT,
+	ST_DEPTH,
 	ST_COUNT
 };
 
@@ -37,7 +74,7 @@ struct store {
 int store_db_err(struct store *s, struct err *e, const char *what);
 /* The prepared statement id, reset and with bindings cleared. */
 sqlite3_stmt *store_q(struct store *s, enum st id);
-void store_bind_text(sqlite3_stmt *q, int i, const char *v);   /* NULL binds NULL */
+void store_bind_text(sqlite3_stmt *q, int i, const char *v); /* NULL binds NULL */
 void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *v); /* "" binds NULL too */
 /* Steps a statement to its end (ignoring rows) and resets it. */
 int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what);

@@ -122,8 +122,13 @@ static int insert_areas(struct store *s, const struct notice *n, const char *con
 
 static int enqueue(struct store *s, const struct notice *n, int64_t not_before, struct err *e)
 {
-	static const struct { int bit; enum st id; } chans[] = {
-		{ STORE_CH_SMS, ST_OB_SMS }, { STORE_CH_WECHAT, ST_OB_WECHAT }, { ~0, ST_OB_NONE },
+	static const struct {
+		int bit;
+		enum st id;
+	} chans[] = {
+		{ STORE_CH_SMS, ST_OB_SMS },
+		{ STORE_CH_WECHAT, ST_OB_WECHAT },
+		{ ~0, ST_OB_NONE },
 	};
 	int rc;
 
@@ -144,8 +149,8 @@ static int enqueue(struct store *s, const struct notice *n, int64_t not_before, 
 	return 0;
 }
 
-int store_notice_create(struct store *s, struct notice *n, const char *const *areas,
-			int nareas, struct notice_counts *out, struct err *e)
+int store_notice_create(struct store *s, struct notice *n, const char *const *areas, int nareas,
+			struct notice_counts *out, struct err *e)
 {
 	sqlite3_stmt *q;
 	int rc;
@@ -190,8 +195,9 @@ static json_t *notice_areas_json(struct store *s, int64_t id, bool codes_only)
 		if (codes_only)
 			json_array_append_new(arr, json_string(store_col_text(q, 0)));
 		else
-			json_array_append_new(arr, json_pack("{s:s, s:s}", "code",
-				store_col_text(q, 0), "name", store_col_text(q, 1)));
+			json_array_append_new(arr,
+					      json_pack("{s:s, s:s}", "code", store_col_text(q, 0),
+							"name", store_col_text(q, 1)));
 	}
 	sqlite3_reset(q);
 	return arr;
@@ -240,8 +246,9 @@ static json_t *reason_counts(struct store *s, enum st id, int64_t notice)
 
 	sqlite3_bind_int64(q, 1, notice);
 	while (sqlite3_step(q) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:I}", "reason", store_col_text(q, 0),
-			"count", (json_int_t)sqlite3_column_int64(q, 1)));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:I}", "reason", store_col_text(q, 0),
+						"count", (json_int_t)sqlite3_column_int64(q, 1)));
 	sqlite3_reset(q);
 	return arr;
 }
@@ -296,20 +303,24 @@ int store_notice_get(struct store *s, int64_t id, json_t **out, struct err *e)
 		return err_set(e, ERR_NOTFOUND, "id", "no notice with id %lld", (long long)id);
 	}
 	obj = json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:o, s:b, s:s?, s:{s:s?, s:s?}, s:i}",
-		"id", (json_int_t)id, "outage_id", (json_int_t)sqlite3_column_int64(q, 1),
-		"kind", store_col_text(q, 3), "utility", store_col_text(q, 4),
-		"reason", store_col_text(q, 7), "hotline", store_col_text(q, 8),
-		"channels", channels_json(sqlite3_column_int(q, 9)),
-		"urgent", sqlite3_column_int(q, 10), "forced", store_col_text(q, 11),
-		"texts", "sms", store_col_text(q, 12), "wechat", store_col_text(q, 13),
-		"sms_parts_per_message", sqlite3_column_int(q, 14));
+			"id", (json_int_t)id, "outage_id", (json_int_t)sqlite3_column_int64(q, 1),
+			"kind", store_col_text(q, 3), "utility", store_col_text(q, 4), "reason",
+			store_col_text(q, 7), "hotline", store_col_text(q, 8), "channels",
+			channels_json(sqlite3_column_int(q, 9)), "urgent",
+			sqlite3_column_int(q, 10), "forced", store_col_text(q, 11), "texts", "sms",
+			store_col_text(q, 12), "wechat", store_col_text(q, 13),
+			"sms_parts_per_message", sqlite3_column_int(q, 14));
 	if (obj == NULL) {
 		sqlite3_reset(q);
-		return err_set(e, ERR_INTERNAL, "id", "notice %lld cannot be shown: a stored text "
-			       "is not valid UTF-8", (long long)id);
+		return err_set(e, ERR_INTERNAL, "id",
+			       "notice %lld cannot be shown: a stored text "
+			       "is not valid UTF-8",
+			       (long long)id);
 	}
-	json_object_set_new(obj, "references", sqlite3_column_type(q, 2) == SQLITE_NULL ?
-			    json_null() : json_integer(sqlite3_column_int64(q, 2)));
+	json_object_set_new(obj, "references",
+			    sqlite3_column_type(q, 2) == SQLITE_NULL
+				    ? json_null()
+				    : json_integer(sqlite3_column_int64(q, 2)));
 	store_json_time(s, obj, "start", q, 5);
 	store_json_time(s, obj, "end", q, 6);
 	store_json_time(s, obj, "created_at", q, 15);
@@ -352,8 +363,8 @@ int store_notice_list(struct store *s, int limit, json_t **out, struct err *e)
 
 /* ---- outbox ---- */
 
-int store_outbox_claim(struct store *s, const char *channel, int64_t now_ms,
-		       bool with_non_urgent, struct outbox_msg *out, int max, struct err *e)
+int store_outbox_claim(struct store *s, const char *channel, int64_t now_ms, bool with_non_urgent,
+		       struct outbox_msg *out, int max, struct err *e)
 {
 	sqlite3_stmt *q = store_q(s, ST_CLAIM);
 	int n = 0, rc;
@@ -384,8 +395,7 @@ int store_outbox_claim(struct store *s, const char *channel, int64_t now_ms,
 	return n;
 }
 
-static int record_one(struct store *s, const struct outbox_update *u, int64_t now_ms,
-		      struct err *e)
+static int record_one(struct store *s, const struct outbox_update *u, int64_t now_ms, struct err *e)
 {
 	enum st id;
 	sqlite3_stmt *q;

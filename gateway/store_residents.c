@@ -38,25 +38,30 @@ static int area_check(struct store *s, const struct area *a, struct err *e)
 	bool level_ok = false;
 
 	if (a->code == NULL || *a->code == '\0' || strlen(a->code) > 32)
-		return err_set(e, ERR_INVALID, "code", "an area needs a code of 1 to 32 characters");
+		return err_set(e, ERR_INVALID, "code",
+			       "an area needs a code of 1 to 32 characters");
 	if (a->name == NULL || *a->name == '\0')
 		return err_set(e, ERR_INVALID, "name", "area %s needs a name", a->code);
 	for (size_t i = 0; i < sizeof(area_levels) / sizeof(area_levels[0]); i++)
 		level_ok |= a->level != NULL && strcmp(a->level, area_levels[i]) == 0;
 	if (!level_ok)
-		return err_set(e, ERR_INVALID, "level", "area %s: level \"%s\" is not one of "
-			       "district, street, community, building", a->code,
-			       a->level ? a->level : "");
+		return err_set(e, ERR_INVALID, "level",
+			       "area %s: level \"%s\" is not one of "
+			       "district, street, community, building",
+			       a->code, a->level ? a->level : "");
 	if (a->parent == NULL || *a->parent == '\0')
 		return 0;
 	if (!store_area_exists(s, a->parent))
-		return err_set(e, ERR_INVALID, "parent", "area %s: parent %s does not exist; "
-			       "add the parent first", a->code, a->parent);
+		return err_set(e, ERR_INVALID, "parent",
+			       "area %s: parent %s does not exist; "
+			       "add the parent first",
+			       a->code, a->parent);
 	/* A parent equal to or below the area itself would make a cycle. */
 	if (store_area_within(s, a->parent, a->code))
-		return err_set(e, ERR_INVALID, "parent", "area %s cannot have %s as parent: "
-			       "%s is the area itself or lies below it", a->code, a->parent,
-			       a->parent);
+		return err_set(e, ERR_INVALID, "parent",
+			       "area %s cannot have %s as parent: "
+			       "%s is the area itself or lies below it",
+			       a->code, a->parent, a->parent);
 	return 0;
 }
 
@@ -88,10 +93,12 @@ int store_area_list(struct store *s, json_t **out, struct err *e)
 	int rc;
 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s?, s:s, s:I}",
-			"code", store_col_text(q, 0), "name", store_col_text(q, 1),
-			"parent", store_col_text(q, 2), "level", store_col_text(q, 3),
-			"residents", (json_int_t)sqlite3_column_int64(q, 4)));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:s?, s:s, s:I}", "code",
+						store_col_text(q, 0), "name", store_col_text(q, 1),
+						"parent", store_col_text(q, 2), "level",
+						store_col_text(q, 3), "residents",
+						(json_int_t)sqlite3_column_int64(q, 4)));
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
@@ -113,8 +120,9 @@ int store_area_label(struct store *s, const char *code, const char *prev_parent,
 	rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(q);
-		return rc == SQLITE_DONE ? err_set(e, ERR_INVALID, "areas", "unknown area \"%s\"",
-						   code) : store_db_err(s, e, "naming an area");
+		return rc == SQLITE_DONE
+			? err_set(e, ERR_INVALID, "areas", "unknown area \"%s\"", code)
+			: store_db_err(s, e, "naming an area");
 	}
 	name = store_col_text(q, 0);
 	level = store_col_text(q, 1);
@@ -170,12 +178,16 @@ static char *areas_key(const struct resident *r)
 static int check_areas(struct store *s, const struct resident *r, struct err *e)
 {
 	if (r->nareas == 0)
-		return err_set(e, ERR_INVALID, "areas", "resident %s has no area; every resident "
-			       "belongs to at least one area (a building code)", r->account);
+		return err_set(e, ERR_INVALID, "areas",
+			       "resident %s has no area; every resident "
+			       "belongs to at least one area (a building code)",
+			       r->account);
 	for (int i = 0; i < r->nareas; i++) {
 		if (!store_area_exists(s, r->areas[i]))
-			return err_set(e, ERR_INVALID, "areas", "unknown area \"%s\"; import the "
-				       "area tree first or correct the code", r->areas[i]);
+			return err_set(e, ERR_INVALID, "areas",
+				       "unknown area \"%s\"; import the "
+				       "area tree first or correct the code",
+				       r->areas[i]);
 	}
 	return 0;
 }
@@ -208,15 +220,14 @@ static bool unchanged(sqlite3_stmt *q, const struct resident *r, int sms, int we
 		      const char *key)
 {
 	return sqlite3_column_type(q, 6) == SQLITE_NULL &&
-	       same_text(store_col_text(q, 1), r->name) &&
-	       same_text(store_col_text(q, 2), r->mobile) &&
-	       same_text(store_col_text(q, 3), r->openid) &&
-	       sqlite3_column_int(q, 4) == sms && sqlite3_column_int(q, 5) == wechat &&
-	       same_text(store_col_text(q, 7), key);
+		same_text(store_col_text(q, 1), r->name) &&
+		same_text(store_col_text(q, 2), r->mobile) &&
+		same_text(store_col_text(q, 3), r->openid) && sqlite3_column_int(q, 4) == sms &&
+		sqlite3_column_int(q, 5) == wechat && same_text(store_col_text(q, 7), key);
 }
 
-static int write_row(struct store *s, enum st id, int64_t rid, const struct resident *r,
-		     int sms, int wechat, int64_t now_ms, struct err *e)
+static int write_row(struct store *s, enum st id, int64_t rid, const struct resident *r, int sms,
+		     int wechat, int64_t now_ms, struct err *e)
 {
 	sqlite3_stmt *q = store_q(s, id);
 	int base = 0; /* both statements number name..updated_at ?2..?7 */
@@ -257,8 +268,10 @@ static int upsert(struct store *s, const struct resident *r, int64_t now_ms, boo
 		sms = sms < 0 ? sqlite3_column_int(q, 4) : sms;
 		wechat = wechat < 0 ? sqlite3_column_int(q, 5) : wechat;
 		if (insert_only && !deleted) {
-			rc = err_set(e, ERR_CONFLICT, "account", "resident %s exists already; "
-				     "use PUT to change it", r->account);
+			rc = err_set(e, ERR_CONFLICT, "account",
+				     "resident %s exists already; "
+				     "use PUT to change it",
+				     r->account);
 			goto out;
 		}
 		if (unchanged(q, r, sms, wechat, key)) {
@@ -283,14 +296,13 @@ out:
 	return rc;
 }
 
-int store_resident_upsert(struct store *s, const struct resident *r, int64_t now_ms,
-			  int *result, struct err *e)
+int store_resident_upsert(struct store *s, const struct resident *r, int64_t now_ms, int *result,
+			  struct err *e)
 {
 	return upsert(s, r, now_ms, false, result, e);
 }
 
-int store_resident_insert(struct store *s, const struct resident *r, int64_t now_ms,
-			  struct err *e)
+int store_resident_insert(struct store *s, const struct resident *r, int64_t now_ms, struct err *e)
 {
 	int result;
 
@@ -302,10 +314,10 @@ static json_t *resident_json(struct store *s, sqlite3_stmt *q)
 	sqlite3_stmt *aq;
 	json_t *areas = json_array(), *obj;
 
-	obj = json_pack("{s:s, s:s, s:s?, s:s?, s:{s:b, s:b}}",
-		"account", store_col_text(q, 1), "name", store_col_text(q, 2),
-		"mobile", store_col_text(q, 3), "openid", store_col_text(q, 4),
-		"opt_out", "sms", sqlite3_column_int(q, 5), "wechat", sqlite3_column_int(q, 6));
+	obj = json_pack("{s:s, s:s, s:s?, s:s?, s:{s:b, s:b}}", "account", store_col_text(q, 1),
+			"name", store_col_text(q, 2), "mobile", store_col_text(q, 3), "openid",
+			store_col_text(q, 4), "opt_out", "sms", sqlite3_column_int(q, 5), "wechat",
+			sqlite3_column_int(q, 6));
 	store_json_time(s, obj, "created_at", q, 7);
 	store_json_time(s, obj, "updated_at", q, 8);
 	aq = store_q(s, ST_RES_AREA_CODES);
@@ -391,13 +403,12 @@ int store_resident_history(struct store *s, const char *account, json_t **out, s
 
 	store_bind_text(q, 1, account);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		m = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:s?}",
-			"notice_id", (json_int_t)sqlite3_column_int64(q, 0),
-			"kind", store_col_text(q, 1), "utility", store_col_text(q, 2),
-			"channel", store_col_text(q, 3),
-			"state", store_state_name(sqlite3_column_int(q, 4)),
-			"reason", store_col_text(q, 5), "attempts", sqlite3_column_int(q, 6),
-			"provider", store_col_text(q, 7));
+		m = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:s?}", "notice_id",
+			      (json_int_t)sqlite3_column_int64(q, 0), "kind", store_col_text(q, 1),
+			      "utility", store_col_text(q, 2), "channel", store_col_text(q, 3),
+			      "state", store_state_name(sqlite3_column_int(q, 4)), "reason",
+			      store_col_text(q, 5), "attempts", sqlite3_column_int(q, 6),
+			      "provider", store_col_text(q, 7));
 		store_json_time(s, m, "created_at", q, 8);
 		store_json_time(s, m, "sent_at", q, 9);
 		store_json_time(s, m, "updated_at", q, 10);

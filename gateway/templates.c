@@ -32,11 +32,8 @@ static const char *const notice_vars[] = {
 };
 
 static const struct tmpl_kind kind_table[] = {
-	{ "planned", notice_vars },
-	{ "emergency", notice_vars },
-	{ "update", notice_vars },
-	{ "restored", notice_vars },
-	{ "cancelled", notice_vars },
+	{ "planned", notice_vars },  { "emergency", notice_vars }, { "update", notice_vars },
+	{ "restored", notice_vars }, { "cancelled", notice_vars },
 };
 
 /* Index 0 must stay "sms": that channel carries the signature. */
@@ -161,8 +158,8 @@ static int read_file(struct loader *ld, const char *path, const char *field, cha
 		goto out;
 	}
 	if (n > TMPL_MAX_FILE) {
-		problem(ld, field, "%s: larger than %d bytes; a template is one short notice",
-			path, TMPL_MAX_FILE);
+		problem(ld, field, "%s: larger than %d bytes; a template is one short notice", path,
+			TMPL_MAX_FILE);
 		goto out;
 	}
 	buf[n] = '\0';
@@ -184,8 +181,8 @@ static int check_text(struct loader *ld, const char *path, const char *field, ch
 	size_t bad;
 
 	if (!utf8_valid(buf, *len, &bad)) {
-		problem(ld, field, "%s:%d: invalid UTF-8 at byte %zu; save the file as UTF-8",
-			path, line_of(buf, bad), bad);
+		problem(ld, field, "%s:%d: invalid UTF-8 at byte %zu; save the file as UTF-8", path,
+			line_of(buf, bad), bad);
 		return ERR_INVALID;
 	}
 	if (*len > 0 && buf[*len - 1] == '\n')
@@ -222,8 +219,8 @@ static int parse_var(struct loader *ld, const struct tmpl_kind *k, const char *p
 	int var;
 
 	if (close == NULL || (nl != NULL && nl < close)) {
-		problem(ld, field, "%s:%d: \"{{\" without a closing \"}}\" on the same line",
-			path, line_of(buf, (size_t)(open - buf)));
+		problem(ld, field, "%s:%d: \"{{\" without a closing \"}}\" on the same line", path,
+			line_of(buf, (size_t)(open - buf)));
 		*next = name;
 		return -1;
 	}
@@ -240,8 +237,8 @@ static int parse_var(struct loader *ld, const struct tmpl_kind *k, const char *p
 }
 
 /* Splits t->buf into segments; the signature, when given, becomes the first literal. */
-static int parse(struct loader *ld, const struct tmpl_kind *k, const char *path,
-		 const char *field, const char *signature, struct tmpl *t)
+static int parse(struct loader *ld, const struct tmpl_kind *k, const char *path, const char *field,
+		 const char *signature, struct tmpl *t)
 {
 	const char *p = t->buf, *open;
 	size_t nopen = 0;
@@ -270,8 +267,8 @@ static int parse(struct loader *ld, const struct tmpl_kind *k, const char *path,
 	return rc;
 }
 
-static int load_one(struct loader *ld, const char *dir, size_t ki, size_t ci,
-		    const char *signature, struct tmpl *t)
+static int load_one(struct loader *ld, const char *dir, size_t ki, size_t ci, const char *signature,
+		    struct tmpl *t)
 {
 	char path[1024], field[64];
 	size_t len = 0;
@@ -297,9 +294,10 @@ static int check_dir(struct loader *ld, const char *dir)
 	struct stat st;
 
 	if (stat(dir, &st) != 0) {
-		problem(ld, "templates", "templates directory %s: %s; point the [templates] "
-			"setting at the folder holding <kind>.<channel>.txt", dir,
-			strerror(errno));
+		problem(ld, "templates",
+			"templates directory %s: %s; point the [templates] "
+			"setting at the folder holding <kind>.<channel>.txt",
+			dir, strerror(errno));
 		return ERR_INVALID;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -338,8 +336,8 @@ static void summarize(const struct loader *ld)
 			ld->total);
 	}
 	if (ld->probs != NULL && ld->total > TEMPLATES_MAX_PROBLEMS)
-		snprintf(ld->probs->msg[TEMPLATES_MAX_PROBLEMS - 1],
-			 sizeof(ld->probs->msg[0]), "... and %d more template problems",
+		snprintf(ld->probs->msg[TEMPLATES_MAX_PROBLEMS - 1], sizeof(ld->probs->msg[0]),
+			 "... and %d more template problems",
 			 ld->total - TEMPLATES_MAX_PROBLEMS + 1);
 }
 
@@ -433,9 +431,10 @@ int templates_render(const struct templates *t, const char *kind, const char *ch
 	for (size_t i = 0; i < tp->nsegs; i++) {
 		seg_text(&tp->segs[i], k, vars, nvars, &len);
 		if (len > TMPL_MAX_OUT - total)
-			return err_set(e, ERR_TOOBIG, kind, "rendered %s.%s text would exceed %d "
-				       "bytes; shorten the variable values", kind, channel,
-				       TMPL_MAX_OUT);
+			return err_set(e, ERR_TOOBIG, kind,
+				       "rendered %s.%s text would exceed %d "
+				       "bytes; shorten the variable values",
+				       kind, channel, TMPL_MAX_OUT);
 		total += len;
 	}
 	buf = malloc(total + 1);

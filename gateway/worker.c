@@ -159,7 +159,8 @@ static void apply_result(struct worker *w, struct slot *s, const struct prov_res
 			       r->reason, NULL);
 			return;
 		}
-		snprintf(why, sizeof(why), "gave up after %d attempts: %s", s->m.attempts, r->reason);
+		snprintf(why, sizeof(why), "gave up after %d attempts: %s", s->m.attempts,
+			 r->reason);
 		metrics_result(w->env.metrics, w->pidx, MR_FAILED, 1);
 		finish(w, s, MSG_FAILED, 0, 0, why, NULL);
 		return;
@@ -259,7 +260,8 @@ static void send_batch(struct worker *w, struct batch *b)
 	if (w->ops->deliver != NULL) {
 		memset(res, 0, sizeof(res[0]) * (size_t)b->n);
 		w->ops->deliver(w->pstate, b->msgs, (size_t)b->n, res);
-		metrics_latency(w->env.metrics, w->pidx, (double)(clock_mono_ms() - b->t0) / 1000.0);
+		metrics_latency(w->env.metrics, w->pidx,
+				(double)(clock_mono_ms() - b->t0) / 1000.0);
 		for (int i = 0; i < b->n; i++)
 			apply_result(w, b->slots[i], &res[i]);
 		batch_free(b);
@@ -271,7 +273,8 @@ static void send_batch(struct worker *w, struct batch *b)
 		http_request_cleanup(&req);
 		for (int i = 0; i < b->n; i++) {
 			struct prov_result r = { .outcome = OUTCOME_PERMANENT };
-			snprintf(r.reason, sizeof(r.reason), "cannot build the request: %.120s", e.msg);
+			snprintf(r.reason, sizeof(r.reason), "cannot build the request: %.120s",
+				 e.msg);
 			apply_result(w, b->slots[i], &r);
 		}
 		batch_free(b);
@@ -295,8 +298,10 @@ static bool may_send(struct worker *w, struct slot *s, int64_t now)
 
 	if (s->m.expires_ms <= now) {
 		metrics_result(w->env.metrics, w->pidx, MR_EXPIRED, 1);
-		finish(w, s, MSG_EXPIRED, 0, 0, "expired: the outage was over before it could be "
-		       "sent", NULL);
+		finish(w, s, MSG_EXPIRED, 0, 0,
+		       "expired: the outage was over before it could be "
+		       "sent",
+		       NULL);
 		return false;
 	}
 	if (!s->m.urgent && sched_in_quiet(&w->pol, now)) {
@@ -369,8 +374,8 @@ static int claim(struct worker *w)
 		return 0;
 	if ((msgs = calloc((size_t)room, sizeof(*msgs))) == NULL)
 		return 0;
-	n = store_outbox_claim(w->store, w->channel, now, !sched_in_quiet(&w->pol, now), msgs,
-			       room, &e);
+	n = store_outbox_claim(w->store, w->channel, now, !sched_in_quiet(&w->pol, now), msgs, room,
+			       &e);
 	if (n < 0)
 		log_error("worker %s: cannot claim messages: %s", w->channel, e.msg);
 	for (int i = 0; i < n; i++) {
@@ -429,8 +434,8 @@ static void shutdown_worker(struct worker *w)
 		http_client_poll(w->http, 50, on_done, w);
 	if (w->inflight_reqs > 0)
 		log_warn("worker %s: %d requests still in flight at shutdown; their messages stay "
-			 "in sending and are retried after the next start", w->channel,
-			 w->inflight_reqs);
+			 "in sending and are retried after the next start",
+			 w->channel, w->inflight_reqs);
 	flush(w);
 }
 
@@ -486,8 +491,8 @@ static void init_policy(struct worker *w)
 	w->rng = (uint64_t)clock_mono_ms() * 0x9E3779B97F4A7C15ULL | 1;
 }
 
-int worker_start(const struct worker_env *env, const char *channel, int provider,
-		 bool sweeper, struct worker **out, struct err *e)
+int worker_start(const struct worker_env *env, const char *channel, int provider, bool sweeper,
+		 struct worker **out, struct err *e)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	int rc = ERR_NOMEM;
@@ -515,8 +520,7 @@ int worker_start(const struct worker_env *env, const char *channel, int provider
 	if ((rc = store_open(env->cfg->db_path, &w->store, e)) < 0 ||
 	    (rc = w->ops->create(w->pc, &w->pstate, e)) < 0)
 		goto fail;
-	if (w->ops->deliver == NULL &&
-	    (rc = http_client_new(w->pc->concurrency, &w->http, e)) < 0)
+	if (w->ops->deliver == NULL && (rc = http_client_new(w->pc->concurrency, &w->http, e)) < 0)
 		goto fail;
 	init_policy(w);
 	w->last_flush = clock_mono_ms();

@@ -19,15 +19,15 @@ struct worker_env {
 	const struct gw_config *cfg;
 	const struct clock *clock;
 	struct metrics *metrics;
-	atomic_int *stop;          /* set to non-zero to ask every worker to stop */
+	atomic_int *stop; /* set to non-zero to ask every worker to stop */
 };
 
 struct worker;
 
 /* Starts a thread delivering channel ("sms" | "wechat") through cfg->providers[provider].
  * sweeper: this worker also expires queued messages whose outage is over. */
-int worker_start(const struct worker_env *env, const char *channel, int provider,
-		 bool sweeper, struct worker **out, struct err *e);
+int worker_start(const struct worker_env *env, const char *channel, int provider, bool sweeper,
+		 struct worker **out, struct err *e);
 /* Waits for the thread (after *env->stop was set) and frees the worker. */
 void worker_join(struct worker *w);
 

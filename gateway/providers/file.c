@@ -28,11 +28,11 @@ static int file_create(const struct provider_config *cfg, void **state, struct e
 	if (cfg->path[0] == '\0')
 		return err_set(e, ERR_INVALID, "path",
 			       "[provider.%s] (line %d) has type = file but no path; set path = "
-			       "var/phone.jsonl or similar", cfg->name, cfg->line);
+			       "var/phone.jsonl or similar",
+			       cfg->name, cfg->line);
 	s = malloc(sizeof(*s));
 	if (s == NULL)
-		return err_set(e, ERR_NOMEM, NULL, "out of memory creating provider %s",
-			       cfg->name);
+		return err_set(e, ERR_NOMEM, NULL, "out of memory creating provider %s", cfg->name);
 	memcpy(s->path, cfg->path, sizeof(s->path));
 	*state = s;
 	return 0;
@@ -58,9 +58,9 @@ static char *file_line(const struct prov_msg *m, int64_t now_ms)
 	json_t *o;
 	char *s;
 
-	o = json_pack("{s:I,s:I,s:I,s:s?,s:s?,s:s?,s:s?}", "ts_ms", (json_int_t)now_ms,
-		      "id", (json_int_t)m->id, "notice_id", (json_int_t)m->notice_id,
-		      "channel", m->channel, "kind", m->kind, "to", m->to, "text", m->text);
+	o = json_pack("{s:I,s:I,s:I,s:s?,s:s?,s:s?,s:s?}", "ts_ms", (json_int_t)now_ms, "id",
+		      (json_int_t)m->id, "notice_id", (json_int_t)m->notice_id, "channel",
+		      m->channel, "kind", m->kind, "to", m->to, "text", m->text);
 	if (o == NULL)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);
@@ -139,8 +139,7 @@ static char *file_render(const struct prov_msg *msgs, size_t n, struct prov_resu
 	return buf;
 }
 
-static int file_deliver(void *state, const struct prov_msg *msgs, size_t n,
-			struct prov_result *res)
+static int file_deliver(void *state, const struct prov_msg *msgs, size_t n, struct prov_result *res)
 {
 	struct file_state *s = state;
 	char reason[sizeof(res->reason)];

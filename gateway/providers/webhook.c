@@ -19,8 +19,8 @@
 
 #define WEBHOOK_DEFAULT_TIMEOUT_MS 5000
 #define SIG_HEX_LEN 64
-#define BODY_QUOTE_CHARS 80   /* a plain-text error body is quoted up to this many chars */
-#define TEXT_MATCH_MIN 12     /* bytes of the text that count as an echo of it */
+#define BODY_QUOTE_CHARS 80 /* a plain-text error body is quoted up to this many chars */
+#define TEXT_MATCH_MIN 12 /* bytes of the text that count as an echo of it */
 
 struct webhook_state {
 	char url[sizeof(((struct provider_config *)0)->url)];
@@ -41,8 +41,7 @@ static int webhook_create(const struct provider_config *cfg, void **state, struc
 			       cfg->name, cfg->line);
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return err_set(e, ERR_NOMEM, NULL, "out of memory creating provider %s",
-			       cfg->name);
+		return err_set(e, ERR_NOMEM, NULL, "out of memory creating provider %s", cfg->name);
 	memcpy(s->url, cfg->url, sizeof(s->url));
 	s->secret_len = strnlen(cfg->secret, sizeof(cfg->secret));
 	memcpy(s->secret, cfg->secret, s->secret_len);
@@ -72,8 +71,8 @@ static char *webhook_body(const struct prov_msg *m, const char *id)
 	char *s;
 
 	o = json_pack("{s:s,s:I,s:s?,s:s?,s:s?,s:s?}", "id", id, "notice_id",
-		      (json_int_t)m->notice_id, "channel", m->channel, "kind", m->kind,
-		      "to", m->to, "text", m->text);
+		      (json_int_t)m->notice_id, "channel", m->channel, "kind", m->kind, "to", m->to,
+		      "text", m->text);
 	if (o == NULL)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);
@@ -88,9 +87,11 @@ static int webhook_sign(const struct webhook_state *s, const char *body, size_t 
 	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[32];
 
-	if (s->md == NULL || mbedtls_md_hmac(s->md, s->secret, s->secret_len,
-					      (const unsigned char *)body, len, mac) != 0)
-		return err_set(e, ERR_INTERNAL, NULL, "HMAC-SHA256 failed; is mbedtls built "
+	if (s->md == NULL ||
+	    mbedtls_md_hmac(s->md, s->secret, s->secret_len, (const unsigned char *)body, len,
+			    mac) != 0)
+		return err_set(e, ERR_INTERNAL, NULL,
+			       "HMAC-SHA256 failed; is mbedtls built "
 			       "with SHA-256?");
 	memcpy(out, "sha256=", 7);
 	for (int i = 0; i < 32; i++) {
@@ -115,8 +116,10 @@ static int webhook_build(void *state, const struct prov_msg *msgs, size_t n,
 	snprintf(id, sizeof(id), "%lld", (long long)msgs[0].id);
 	body = webhook_body(&msgs[0], id);
 	if (body == NULL)
-		return err_set(e, ERR_INVALID, "text", "message %s cannot be encoded as JSON: "
-			       "a field is not valid UTF-8", id);
+		return err_set(e, ERR_INVALID, "text",
+			       "message %s cannot be encoded as JSON: "
+			       "a field is not valid UTF-8",
+			       id);
 	rc = webhook_sign(s, body, strlen(body), sig, e);
 	if (rc < 0)
 		goto out;
@@ -233,8 +236,8 @@ static void printable(const char *s, char *out, size_t outsz, size_t max_chars)
 
 /* What an error answer says, safe to store: the JSON "error" (string, or object with a
  * "message"), else the start of the body; the message's number and text redacted. */
-static void error_detail(const struct http_response *resp, const struct prov_msg *m,
-			 char *out, size_t outsz)
+static void error_detail(const struct http_response *resp, const struct prov_msg *m, char *out,
+			 size_t outsz)
 {
 	json_t *root = body_object(resp);
 	json_t *err = json_object_get(root, "error");
@@ -294,12 +297,14 @@ static void classify_status(const struct http_response *resp, const struct prov_
 	} else if (st >= 400 && st < 500) {
 		r->outcome = OUTCOME_PERMANENT;
 		error_detail(resp, m, detail, sizeof(r->reason) - 16);
-		snprintf(r->reason, sizeof(r->reason), detail[0] ? "HTTP %ld: %s" : "HTTP %ld",
-			 st, detail);
+		snprintf(r->reason, sizeof(r->reason), detail[0] ? "HTTP %ld: %s" : "HTTP %ld", st,
+			 detail);
 	} else if (st >= 300 && st < 400) {
 		r->outcome = OUTCOME_PERMANENT;
-		snprintf(r->reason, sizeof(r->reason), "HTTP %ld: redirects are not followed; "
-			 "set url to the final address", st);
+		snprintf(r->reason, sizeof(r->reason),
+			 "HTTP %ld: redirects are not followed; "
+			 "set url to the final address",
+			 st);
 	} else {
 		r->outcome = OUTCOME_RETRY;
 		snprintf(r->reason, sizeof(r->reason), "HTTP %ld: unexpected status", st);

@@ -11,43 +11,43 @@
 static int test_passed_, test_failed_, test_cur_failed_;
 
 #define TEST(name) static void name(void)
-#define CHECK(cond)                                                                      \
-	do {                                                                                 \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "  %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);  \
-			test_cur_failed_ = 1;                                                        \
-		}                                                                                \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "  %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+			test_cur_failed_ = 1;                                                      \
+		}                                                                                  \
 	} while (0)
-#define CHECK_INT(a, b)                                                                  \
-	do {                                                                                 \
-		long long a_ = (long long)(a), b_ = (long long)(b);                              \
-		if (a_ != b_) {                                                                  \
-			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__,  \
-				#a, a_, b_);                                                             \
-			test_cur_failed_ = 1;                                                        \
-		}                                                                                \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (a_ != b_) {                                                                    \
+			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__,          \
+				__LINE__, #a, a_, b_);                                             \
+			test_cur_failed_ = 1;                                                      \
+		}                                                                                  \
 	} while (0)
-#define CHECK_STR(a, b)                                                                  \
-	do {                                                                                 \
-		const char *a_ = (a), *b_ = (b);                                                 \
-		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {                           \
-			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__,        \
-				__LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                   \
-			test_cur_failed_ = 1;                                                        \
-		}                                                                                \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *a_ = (a), *b_ = (b);                                                   \
+		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {                             \
+			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__,      \
+				__LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");             \
+			test_cur_failed_ = 1;                                                      \
+		}                                                                                  \
 	} while (0)
-#define RUN(name)                                                                        \
-	do {                                                                                 \
-		test_cur_failed_ = 0;                                                            \
-		name();                                                                          \
-		if (test_cur_failed_) {                                                          \
-			test_failed_++;                                                              \
-			fprintf(stderr, "FAIL %s\n", #name);                                         \
-		} else {                                                                         \
-			test_passed_++;                                                              \
-		}                                                                                \
+#define RUN(name)                                                                                  \
+	do {                                                                                       \
+		test_cur_failed_ = 0;                                                              \
+		name();                                                                            \
+		if (test_cur_failed_) {                                                            \
+			test_failed_++;                                                            \
+			fprintf(stderr, "FAIL %s\n", #name);                                       \
+		} else {                                                                           \
+			test_passed_++;                                                            \
+		}                                                                                  \
 	} while (0)
-#define TEST_END()                                                                       \
+#define TEST_END()                                                                                 \
 	(printf("%d passed, %d failed\n", test_passed_, test_failed_), test_failed_ ? 1 : 0)
 
 #endif

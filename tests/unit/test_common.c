@@ -32,34 +32,37 @@ TEST(utf8_accepts_valid_text)
 	CHECK(utf8_valid("", 0, NULL));
 	CHECK(valid_str("plain ascii"));
 	CHECK(valid_str("幸福小区,张三"));
-	CHECK(valid_str("\xc2\x80"));             /* U+0080, smallest 2-byte */
-	CHECK(valid_str("\xe0\xa0\x80"));         /* U+0800, smallest 3-byte */
-	CHECK(valid_str("\xed\x9f\xbf"));         /* U+D7FF, just below the surrogates */
-	CHECK(valid_str("\xee\x80\x80"));         /* U+E000, just above them */
-	CHECK(valid_str("\xef\xbf\xbf"));         /* U+FFFF */
-	CHECK(valid_str("\xf0\x9f\x98\x80"));     /* U+1F600, an emoji */
-	CHECK(valid_str("\xf4\x8f\xbf\xbf"));     /* U+10FFFF, the last code point */
-	CHECK(utf8_valid("ab\xff", 2, NULL));     /* only len bytes are looked at */
+	CHECK(valid_str("\xc2\x80")); /* U+0080, smallest 2-byte */
+	CHECK(valid_str("\xe0\xa0\x80")); /* U+0800, smallest 3-byte */
+	CHECK(valid_str("\xed\x9f\xbf")); /* U+D7FF, just below the surrogates */
+	CHECK(valid_str("\xee\x80\x80")); /* U+E000, just above them */
+	CHECK(valid_str("\xef\xbf\xbf")); /* U+FFFF */
+	CHECK(valid_str("\xf0\x9f\x98\x80")); /* U+1F600, an emoji */
+	CHECK(valid_str("\xf4\x8f\xbf\xbf")); /* U+10FFFF, the last code point */
+	CHECK(utf8_valid("ab\xff", 2, NULL)); /* only len bytes are looked at */
 }
 
 TEST(utf8_rejects_each_kind_of_bad_byte)
 {
-	CHECK_INT(bad_at("ab\xc0\x80", 4), 2);         /* overlong NUL */
-	CHECK_INT(bad_at("\xc1\xbf", 2), 0);           /* overlong 2-byte */
-	CHECK_INT(bad_at("x\xe0\x80\x80", 4), 1);      /* overlong 3-byte */
-	CHECK_INT(bad_at("\xf0\x80\x80\x80", 4), 0);   /* overlong 4-byte */
-	CHECK_INT(bad_at("a\xed\xa0\x80", 4), 1);      /* surrogate U+D800 */
-	CHECK_INT(bad_at("\xed\xbf\xbf", 3), 0);       /* surrogate U+DFFF */
-	CHECK_INT(bad_at("\xf4\x90\x80\x80", 4), 0);   /* U+110000 */
-	CHECK_INT(bad_at("\xf5\x80\x80\x80", 4), 0);   /* lead byte beyond F4 */
-	CHECK_INT(bad_at("abc\xe5\xbc", 5), 3);        /* truncated at the end */
-	CHECK_INT(bad_at("\xe5\xbc" "a", 3), 0);       /* truncated before ASCII */
-	CHECK_INT(bad_at("\xf0\x9f\x98", 3), 0);       /* truncated 4-byte */
-	CHECK_INT(bad_at("ok\x80", 3), 2);             /* stray continuation byte */
+	CHECK_INT(bad_at("ab\xc0\x80", 4), 2); /* overlong NUL */
+	CHECK_INT(bad_at("\xc1\xbf", 2), 0); /* overlong 2-byte */
+	CHECK_INT(bad_at("x\xe0\x80\x80", 4), 1); /* overlong 3-byte */
+	CHECK_INT(bad_at("\xf0\x80\x80\x80", 4), 0); /* overlong 4-byte */
+	CHECK_INT(bad_at("a\xed\xa0\x80", 4), 1); /* surrogate U+D800 */
+	CHECK_INT(bad_at("\xed\xbf\xbf", 3), 0); /* surrogate U+DFFF */
+	CHECK_INT(bad_at("\xf4\x90\x80\x80", 4), 0); /* U+110000 */
+	CHECK_INT(bad_at("\xf5\x80\x80\x80", 4), 0); /* lead byte beyond F4 */
+	CHECK_INT(bad_at("abc\xe5\xbc", 5), 3); /* truncated at the end */
+	CHECK_INT(bad_at("\xe5\xbc"
+			 "a",
+			 3),
+		  0); /* truncated before ASCII */
+	CHECK_INT(bad_at("\xf0\x9f\x98", 3), 0); /* truncated 4-byte */
+	CHECK_INT(bad_at("ok\x80", 3), 2); /* stray continuation byte */
 	CHECK_INT(bad_at("\xff", 1), 0);
 	CHECK_INT(bad_at("\xfe", 1), 0);
-	CHECK_INT(bad_at("a\0b", 3), 1);               /* NUL inside len */
-	CHECK(!utf8_valid("\xc0\x80", 2, NULL));       /* bad_offset may be NULL */
+	CHECK_INT(bad_at("a\0b", 3), 1); /* NUL inside len */
+	CHECK(!utf8_valid("\xc0\x80", 2, NULL)); /* bad_offset may be NULL */
 }
 
 TEST(utf8_counts_characters)
@@ -76,8 +79,8 @@ TEST(utf8_sms_parts_follow_the_70_67_rule)
 		size_t n;
 		int parts;
 	} cases[] = {
-		{ 0, 0 }, { 1, 1 }, { 70, 1 }, { 71, 2 }, { 134, 2 }, { 135, 3 },
-		{ 160, 3 }, { 201, 3 }, { 202, 4 },
+		{ 0, 0 },   { 1, 1 },   { 70, 1 },  { 71, 2 },  { 134, 2 },
+		{ 135, 3 }, { 160, 3 }, { 201, 3 }, { 202, 4 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -114,9 +117,14 @@ TEST(phone_accepts_what_people_type)
 		"(+86) 138 1234 5678",
 		"\xef\xbc\x91\xef\xbc\x93\xef\xbc\x98\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93"
 		"\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc\x98", /* １３８１２３４５６７８ */
-		"\xef\xbc\x88\xef\xbc\x8b" "86\xef\xbc\x89" "138\xe3\x80\x80" "1234\xef\xbc\x8d"
-		"5678",                                    /* （＋86）138　1234－5678 */
-		"138\xc2\xa0" "1234\xc2\xa0" "5678",       /* no-break spaces from a spreadsheet */
+		"\xef\xbc\x88\xef\xbc\x8b"
+		"86\xef\xbc\x89"
+		"138\xe3\x80\x80"
+		"1234\xef\xbc\x8d"
+		"5678", /* （＋86）138　1234－5678 */
+		"138\xc2\xa0"
+		"1234\xc2\xa0"
+		"5678", /* no-break spaces from a spreadsheet */
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -195,16 +203,21 @@ TEST(phone_messages_quote_the_input)
 	struct err e;
 
 	phone_normalize("0571-8888888", out, &e);
-	CHECK_STR(e.msg, "\"0571-8888888\" is not a mainland mobile number: it has 11 digits "
+	CHECK_STR(e.msg,
+		  "\"0571-8888888\" is not a mainland mobile number: it has 11 digits "
 		  "but does not start with 13-19 (expected like 13812345678)");
 	phone_normalize("1381234", out, &e);
-	CHECK_STR(e.msg, "\"1381234\" is not a mainland mobile number: it has 7 digits but a "
+	CHECK_STR(e.msg,
+		  "\"1381234\" is not a mainland mobile number: it has 7 digits but a "
 		  "mainland mobile has 11 (expected like 13812345678)");
 	CHECK_INT(phone_normalize(NULL, out, &e), ERR_INVALID);
 	CHECK(strstr(e.msg, "\"\" is not") != NULL);
-	CHECK_INT(phone_normalize("138\x01" "1234", out, NULL), ERR_INVALID); /* e may be NULL */
+	CHECK_INT(phone_normalize("138\x01"
+				  "1234",
+				  out, NULL),
+		  ERR_INVALID); /* e may be NULL */
 	phone_normalize("138\x01\xff", out, &e);
-	CHECK(strncmp(e.msg, "\"138??\"", 7) == 0);     /* control and bad bytes shown as '?' */
+	CHECK(strncmp(e.msg, "\"138??\"", 7) == 0); /* control and bad bytes shown as '?' */
 	CHECK(utf8_valid(e.msg, strlen(e.msg), NULL));
 }
 
@@ -259,7 +272,9 @@ TEST(mask_name_keeps_the_first_character)
 	strcpy(out, "junk");
 	mask_name(NULL, out, sizeof(out));
 	CHECK_STR(out, "");
-	mask_name("\xff" "ab", out, sizeof(out));
+	mask_name("\xff"
+		  "ab",
+		  out, sizeof(out));
 	CHECK_STR(out, "?**");
 }
 
@@ -350,7 +365,10 @@ TEST(charset_keeps_utf8)
 	CHECK_INT(n, strlen(text));
 	CHECK_STR(det, "utf-8");
 	free(out);
-	CHECK_INT(charset_to_utf8("\xef\xbb\xbf" "a,b", 6, &out, &n, NULL, &e), 0);
+	CHECK_INT(charset_to_utf8("\xef\xbb\xbf"
+				  "a,b",
+				  6, &out, &n, NULL, &e),
+		  0);
 	CHECK_STR(out, "a,b");
 	CHECK_INT(n, 3);
 	free(out);
@@ -424,7 +442,9 @@ TEST(charset_reports_line_and_offset)
 	CHECK_INT(charset_to_utf8("\xd5\xc5\xd5", 3, &out, &n, NULL, &e), ERR_INVALID);
 	CHECK(strstr(e.msg, "line 1 (byte offset 2, byte 0xD5)") != NULL);
 	/* A BOM promises UTF-8, so a bad byte after it is not retried as GBK. */
-	CHECK_INT(charset_to_utf8("\xef\xbb\xbf" "ab\n\xd5\xc5", 8, &out, &n, NULL, &e),
+	CHECK_INT(charset_to_utf8("\xef\xbb\xbf"
+				  "ab\n\xd5\xc5",
+				  8, &out, &n, NULL, &e),
 		  ERR_INVALID);
 	CHECK(strstr(e.msg, "byte-order mark") != NULL);
 	CHECK(strstr(e.msg, "line 2 (byte offset 6)") != NULL);
@@ -526,7 +546,8 @@ TEST(csv_error_messages_name_the_line)
 	CHECK_INT(csv_next(&r, &rec, &e), 1);
 	CHECK_INT(csv_next(&r, &rec, &e), ERR_INVALID);
 	CHECK_INT(rec.line, 3);
-	CHECK_STR(e.msg, "line 3, field 2: the quote that opens this field is never closed; add "
+	CHECK_STR(e.msg,
+		  "line 3, field 2: the quote that opens this field is never closed; add "
 		  "the closing quote, or double a quote that is part of the text (\"\")");
 	CHECK_INT(csv_next(&r, &rec, &e), 1);
 	CHECK_INT(rec.line, 4);

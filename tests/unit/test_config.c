@@ -156,14 +156,15 @@ TEST(test_values_parsed)
 	struct fixture fx;
 
 	fx_init(&fx);
-	CHECK_INT(load_text(&fx,
-			    "[server]\n"
-			    "   listen = [::1]:9090   ; indented, with a comment\n"
-			    "max_body = 512K\nmax_import_body = 1048576\n"
-			    "[delivery]\nquiet_hours = off\nutc_offset = -05:30\n"
-			    "[lead_time]\nwater_hours = 36\npower_hours = 72\nwater_long_hours = 60\n"
-			    "[log]\nlevel = debug\n"),
-		  0);
+	CHECK_INT(
+		load_text(&fx,
+			  "[server]\n"
+			  "   listen = [::1]:9090   ; indented, with a comment\n"
+			  "max_body = 512K\nmax_import_body = 1048576\n"
+			  "[delivery]\nquiet_hours = off\nutc_offset = -05:30\n"
+			  "[lead_time]\nwater_hours = 36\npower_hours = 72\nwater_long_hours = 60\n"
+			  "[log]\nlevel = debug\n"),
+		0);
 	CHECK_STR(fx.cfg.listen_host, "::1");
 	CHECK_INT(fx.cfg.listen_port, 9090);
 	CHECK_INT(fx.cfg.max_body, 512 * 1024);
@@ -198,9 +199,10 @@ TEST(test_bad_quiet_hours)
 
 	fx_init(&fx);
 	CHECK_INT(load_text(&fx, "[delivery]\nquiet_hours = 21:00-8\n"), ERR_INVALID);
-	snprintf(want, sizeof(want),
-		 "%s:2: [delivery] quiet_hours: \"21:00-8\" is not HH:MM-HH:MM (example: 21:00-08:00",
-		 fx.path);
+	snprintf(
+		want, sizeof(want),
+		"%s:2: [delivery] quiet_hours: \"21:00-8\" is not HH:MM-HH:MM (example: 21:00-08:00",
+		fx.path);
 	CHECK_INT(fx.probs.n, 1);
 	CHECK(strncmp(fx.probs.msg[0], want, strlen(want)) == 0);
 	CHECK_INT(load_text(&fx, "[delivery]\nquiet_hours = 24:00-08:00\n"), ERR_INVALID);
@@ -216,19 +218,19 @@ TEST(test_many_problems_collected)
 	fx_init(&fx);
 	fx.cfg.listen_port = 4242; /* out-parameter must stay untouched on failure */
 	CHECK_INT(load_text(&fx,
-			    "[server]\n"                 /* 1 */
-			    "listen = localhost\n"       /* 2 */
-			    "http_threads = many\n"      /* 3 */
-			    "max_body = 2G\n"            /* 4 */
-			    "[delivry]\n"                /* 5 */
-			    "quiet_hours = off\n"        /* 6: skipped, section reported */
-			    "[delivery]\n"               /* 7 */
-			    "max_attempts = 0\n"         /* 8 */
-			    "max_attempts = 3\n"         /* 9 */
-			    "this line has no equals\n"  /* 10 */
-			    "[store\n"                   /* 11 */
-			    "[templates]\n"              /* 12 */
-			    "path = x\n"),               /* 13 */
+			    "[server]\n" /* 1 */
+			    "listen = localhost\n" /* 2 */
+			    "http_threads = many\n" /* 3 */
+			    "max_body = 2G\n" /* 4 */
+			    "[delivry]\n" /* 5 */
+			    "quiet_hours = off\n" /* 6: skipped, section reported */
+			    "[delivery]\n" /* 7 */
+			    "max_attempts = 0\n" /* 8 */
+			    "max_attempts = 3\n" /* 9 */
+			    "this line has no equals\n" /* 10 */
+			    "[store\n" /* 11 */
+			    "[templates]\n" /* 12 */
+			    "path = x\n"), /* 13 */
 		  ERR_INVALID);
 	CHECK_INT(fx.probs.n, 9);
 	CHECK(has_problem(&fx, 2, "[server] listen: \"localhost\" is not host:port"));
@@ -265,13 +267,16 @@ TEST(test_provider_references)
 
 	fx_init(&fx);
 	CHECK_INT(load_text(&fx,
-			    "[sms]\nsignature = 【幸福水务】\nprovider = nosuch\n"      /* 1-3 */
-			    "[wechat]\nprovider = f\n"                                   /* 4-5 */
+			    "[sms]\nsignature = 【幸福水务】\nprovider = nosuch\n" /* 1-3 */
+			    "[wechat]\nprovider = f\n" /* 4-5 */
 			    "[provider.f]\ntype = file\nchannel = sms\npath = x.jsonl\n" /* 6-9 */),
 		  ERR_INVALID);
 	CHECK_INT(fx.probs.n, 2);
-	CHECK(has_problem(&fx, 3, "[sms] provider: there is no [provider.nosuch]; add that section or use a defined provider (f)"));
-	CHECK(has_problem(&fx, 5, "[wechat] provider: provider f has channel = sms; set channel = wechat"));
+	CHECK(has_problem(
+		&fx, 3,
+		"[sms] provider: there is no [provider.nosuch]; add that section or use a defined provider (f)"));
+	CHECK(has_problem(&fx, 5,
+			  "[wechat] provider: provider f has channel = sms; set channel = wechat"));
 	fx_cleanup(&fx);
 }
 
@@ -281,21 +286,25 @@ TEST(test_provider_checks)
 
 	fx_init(&fx);
 	CHECK_INT(load_text(&fx,
-			    "[sms]\nprovider = w\n"                            /* 1-2 */
-			    "[provider.w]\ntype = webhook\nchannel = sms\n"    /* 3-5 */
+			    "[sms]\nprovider = w\n" /* 1-2 */
+			    "[provider.w]\ntype = webhook\nchannel = sms\n" /* 3-5 */
 			    "timeout_ms = 50\nconcurrency = 2000\ncolour = 1\n" /* 6-8 */
-			    "[provider.f]\ntype = ftp\n"                       /* 9-10 */
-			    "[provider.w]\ntype = file\n"                      /* 11-12 */
-			    "[provider.]\n"                                    /* 13 */
-			    "[provder.x]\n"                                    /* 14 */),
+			    "[provider.f]\ntype = ftp\n" /* 9-10 */
+			    "[provider.w]\ntype = file\n" /* 11-12 */
+			    "[provider.]\n" /* 13 */
+			    "[provder.x]\n" /* 14 */),
 		  ERR_INVALID);
 	CHECK(has_problem(&fx, 2, "[sms] signature: is missing"));
 	CHECK(has_problem(&fx, 3, "[provider.w] url: is missing"));
 	CHECK(has_problem(&fx, 3, "[provider.w] secret: is missing"));
-	CHECK(has_problem(&fx, 6, "[provider.w] timeout_ms: 50 is out of range; use a whole number from 100 to 120000"));
+	CHECK(has_problem(
+		&fx, 6,
+		"[provider.w] timeout_ms: 50 is out of range; use a whole number from 100 to 120000"));
 	CHECK(has_problem(&fx, 7, "[provider.w] concurrency: 2000 is out of range"));
-	CHECK(has_problem(&fx, 8, "[provider.w] colour: unknown key; known keys here: type, channel"));
-	CHECK(has_problem(&fx, 10, "[provider.f] type: \"ftp\" is not allowed; use one of file|webhook"));
+	CHECK(has_problem(&fx, 8,
+			  "[provider.w] colour: unknown key; known keys here: type, channel"));
+	CHECK(has_problem(&fx, 10,
+			  "[provider.f] type: \"ftp\" is not allowed; use one of file|webhook"));
 	CHECK(has_problem(&fx, 9, "[provider.f] channel: is missing"));
 	CHECK(has_problem(&fx, 11, "[provider.w]: provider w is defined twice (first on line 3)"));
 	CHECK(has_problem(&fx, 13, "[provider.]: a provider name is"));
@@ -310,11 +319,11 @@ TEST(test_signature_and_misc)
 
 	fx_init(&fx);
 	CHECK_INT(load_text(&fx,
-			    "level = info\n"                             /* 1 */
-			    "[sms]\nsignature = [幸福水务]\n"            /* 2-3 */
+			    "level = info\n" /* 1 */
+			    "[sms]\nsignature = [幸福水务]\n" /* 2-3 */
 			    "[import]\ncol_name = \"户名\"\ncol_area =\n" /* 4-6 */
-			    "[delivery]\nretry_base_ms = 700000\n"       /* 7-8 */
-			    "utc_offset = +8\n"                          /* 9 */),
+			    "[delivery]\nretry_base_ms = 700000\n" /* 7-8 */
+			    "utc_offset = +8\n" /* 9 */),
 		  ERR_INVALID);
 	CHECK(has_problem(&fx, 1, "level: is outside any section"));
 	CHECK(has_problem(&fx, 3, "[sms] signature: \"[幸福水务]\" is not 【name】"));
@@ -361,11 +370,13 @@ TEST(test_secret_from_env)
 	fx_init(&fx);
 	setenv(ENV_VAR, SECRET, 1);
 	CHECK_INT(load_text(&fx, ini), 0);
-	CHECK_STR(config_provider(&fx.cfg, "w") ? config_provider(&fx.cfg, "w")->secret : NULL, SECRET);
+	CHECK_STR(config_provider(&fx.cfg, "w") ? config_provider(&fx.cfg, "w")->secret : NULL,
+		  SECRET);
 	unsetenv(ENV_VAR);
 	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
 	CHECK_INT(fx.probs.n, 1);
-	CHECK(has_problem(&fx, 6, "[provider.w] secret_env: environment variable " ENV_VAR " is not set"));
+	CHECK(has_problem(&fx, 6,
+			  "[provider.w] secret_env: environment variable " ENV_VAR " is not set"));
 	fx_cleanup(&fx);
 }
 

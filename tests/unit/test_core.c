@@ -115,12 +115,15 @@ TEST(metrics_text)
 	CHECK(strstr(text, "gateway_queue_depth 7\n") != NULL);
 	CHECK(strstr(text, "gateway_messages_total{provider=\"demo_sms\",result=\"sent\"} 3\n"));
 	CHECK(strstr(text, "gateway_messages_total{provider=\"demo_sms\",result=\"failed\"} 1\n"));
-	CHECK(strstr(text, "gateway_delivery_latency_seconds_bucket{provider=\"demo_sms\","
-			   "le=\"0.025\"} 1\n"));
-	CHECK(strstr(text, "gateway_delivery_latency_seconds_bucket{provider=\"demo_sms\","
-			   "le=\"0.01\"} 0\n"));
-	CHECK(strstr(text, "gateway_http_requests_total{route=\"/api/v1/notices\","
-			   "status=\"201\"} 2\n"));
+	CHECK(strstr(text,
+		     "gateway_delivery_latency_seconds_bucket{provider=\"demo_sms\","
+		     "le=\"0.025\"} 1\n"));
+	CHECK(strstr(text,
+		     "gateway_delivery_latency_seconds_bucket{provider=\"demo_sms\","
+		     "le=\"0.01\"} 0\n"));
+	CHECK(strstr(text,
+		     "gateway_http_requests_total{route=\"/api/v1/notices\","
+		     "status=\"201\"} 2\n"));
 	free(text);
 	metrics_free(m);
 }

@@ -50,11 +50,24 @@ TEST(time_other_local_offset)
 TEST(time_refused)
 {
 	static const char *const bad[] = {
-		"", "2026-11-23", "2026-11-23 9:00", "2026-11-23  09:00", "2026/11/23 09:00",
-		"2026-11-23 09:00 ", " 2026-11-23 09:00", "2026-11-23 09:00+08:", "2026-11-23 09",
-		"2026-11-23T09:00:00.+08:00", "2026-11-23 09:00+8", "2026-11-23 09:00:0",
-		"2026-11-23 09:00 +08:00", "2026-11-23x09:00", "26-11-23 09:00",
-		"2026-11-23 09:00+08:00Z", "2026-11-23 09:00+08:60", "２０２６-11-23 09:00",
+		"",
+		"2026-11-23",
+		"2026-11-23 9:00",
+		"2026-11-23  09:00",
+		"2026/11/23 09:00",
+		"2026-11-23 09:00 ",
+		" 2026-11-23 09:00",
+		"2026-11-23 09:00+08:",
+		"2026-11-23 09",
+		"2026-11-23T09:00:00.+08:00",
+		"2026-11-23 09:00+8",
+		"2026-11-23 09:00:0",
+		"2026-11-23 09:00 +08:00",
+		"2026-11-23x09:00",
+		"26-11-23 09:00",
+		"2026-11-23 09:00+08:00Z",
+		"2026-11-23 09:00+08:60",
+		"２０２６-11-23 09:00",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *r = iso(bad[i]);
@@ -229,12 +242,18 @@ TEST(api_errors)
 {
 	struct err e;
 
-	CHECK_INT(ctl_api_error(400, "{\"error\":{\"code\":\"invalid\",\"message\":\"start is after "
-				"end\",\"field\":\"start\"}}", true, &e), ERR_INVALID);
+	CHECK_INT(ctl_api_error(400,
+				"{\"error\":{\"code\":\"invalid\",\"message\":\"start is after "
+				"end\",\"field\":\"start\"}}",
+				true, &e),
+		  ERR_INVALID);
 	CHECK_STR(e.msg, "start is after end (field: start)");
 	CHECK_STR(e.field, "start");
-	CHECK_INT(ctl_api_error(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no notice "
-				"9\",\"field\":\"\"}}", true, &e), ERR_NOTFOUND);
+	CHECK_INT(ctl_api_error(404,
+				"{\"error\":{\"code\":\"not_found\",\"message\":\"no notice "
+				"9\",\"field\":\"\"}}",
+				true, &e),
+		  ERR_NOTFOUND);
 	CHECK_STR(e.msg, "no notice 9");
 	CHECK_INT(ctl_api_error(401, "{\"error\":{\"message\":\"missing API key\"}}", false, &e),
 		  ERR_UNAUTH);
@@ -247,8 +266,7 @@ TEST(api_errors)
 	CHECK_INT(ctl_api_error(409, NULL, true, &e), ERR_CONFLICT);
 	CHECK_STR(e.msg, "the gateway answered HTTP 409 with no explanation");
 	CHECK_INT(ctl_api_error(413, "", true, &e), ERR_TOOBIG);
-	CHECK_INT(ctl_api_error(502, "<html>Bad\x01gateway</html>\nsecond line", true, &e),
-		  ERR_IO);
+	CHECK_INT(ctl_api_error(502, "<html>Bad\x01gateway</html>\nsecond line", true, &e), ERR_IO);
 	CHECK_STR(e.msg, "the gateway answered HTTP 502: <html>Bad?gateway</html>");
 }
 
@@ -298,8 +316,9 @@ TEST(import_report)
 
 TEST(progress_line)
 {
-	struct ctl_progress p = { .queued = 4700, .sending = 70, .sent = 5000, .delivered = 200,
-				  .failed = 30 };
+	struct ctl_progress p = {
+		.queued = 4700, .sending = 70, .sent = 5000, .delivered = 200, .failed = 30
+	};
 	char out[256];
 
 	CHECK_INT(ctl_progress_total(&p), 10000);
@@ -311,7 +330,8 @@ TEST(progress_line)
 	p.superseded = 2;
 	p.expired = 1;
 	ctl_progress_format(&p, 0, out, sizeof(out));
-	CHECK_STR(out, "5236/10006 sent 5200 failed 30 queued 4770 skipped 3 superseded 2 "
+	CHECK_STR(out,
+		  "5236/10006 sent 5200 failed 30 queued 4770 skipped 3 superseded 2 "
 		  "expired 1");
 }
 
@@ -340,9 +360,9 @@ TEST(progress_bar_edges)
 
 TEST(progress_from_json)
 {
-	json_t *j = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "queued", 1, "sending", 2,
-			      "sent", 3, "delivered", 4, "failed", 5, "skipped", 6, "superseded",
-			      7, "expired", 8);
+	json_t *j =
+		json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "queued", 1, "sending", 2, "sent", 3,
+			  "delivered", 4, "failed", 5, "skipped", 6, "superseded", 7, "expired", 8);
 	struct ctl_progress p, q = { 1, 2, 3, 4, 5, 6, 7, 8 }, zero = { 0 };
 
 	ctl_progress_from_json(j, &p);
@@ -377,10 +397,32 @@ static char *dump(const json_t *j)
 TEST(send_parse_full)
 {
 	char *argv[] = {
-		"send", "--kind", "planned", "--utility", "water", "--area", "3301,3302",
-		"--area", "3303", "--start", "2026-11-23 09:00", "--end", "2026-11-23T17:00",
-		"--reason", "主管道更换", "--hotline", "0571-87654321", "--channels", "sms",
-		"--references", "3", "--force", "抢修后续", "--yes", "--no-watch", NULL,
+		"send",
+		"--kind",
+		"planned",
+		"--utility",
+		"water",
+		"--area",
+		"3301,3302",
+		"--area",
+		"3303",
+		"--start",
+		"2026-11-23 09:00",
+		"--end",
+		"2026-11-23T17:00",
+		"--reason",
+		"主管道更换",
+		"--hotline",
+		"0571-87654321",
+		"--channels",
+		"sms",
+		"--references",
+		"3",
+		"--force",
+		"抢修后续",
+		"--yes",
+		"--no-watch",
+		NULL,
 	};
 	struct ctl_notice_opts o;
 	struct err e;
@@ -388,10 +430,12 @@ TEST(send_parse_full)
 
 	CHECK_INT(ctl_notice_send_parse(ARGC(argv), argv, &o, &e), 0);
 	s = dump(o.body);
-	CHECK_STR(s, "{\"areas\":[\"3301\",\"3302\",\"3303\"],\"channels\":[\"sms\"],"
-		  "\"end\":\"2026-11-23T17:00:00+08:00\",\"force\":{\"reason\":\"抢修后续\"},"
-		  "\"hotline\":\"0571-87654321\",\"kind\":\"planned\",\"reason\":\"主管道更换\","
-		  "\"references\":3,\"start\":\"2026-11-23T09:00:00+08:00\",\"utility\":\"water\"}");
+	CHECK_STR(
+		s,
+		"{\"areas\":[\"3301\",\"3302\",\"3303\"],\"channels\":[\"sms\"],"
+		"\"end\":\"2026-11-23T17:00:00+08:00\",\"force\":{\"reason\":\"抢修后续\"},"
+		"\"hotline\":\"0571-87654321\",\"kind\":\"planned\",\"reason\":\"主管道更换\","
+		"\"references\":3,\"start\":\"2026-11-23T09:00:00+08:00\",\"utility\":\"water\"}");
 	CHECK(o.yes && o.no_watch && !o.help);
 	free(s);
 	ctl_notice_opts_cleanup(&o);
@@ -446,7 +490,8 @@ TEST(send_parse_errors)
 		  "--kind is required: planned, emergency, update, restored or cancelled");
 	CHECK_STR(send_error(ARGC(twice), twice), "--kind is given twice");
 	CHECK(strstr(send_error(ARGC(badtime), badtime), "--end: '2026-11-23 25:00'") != NULL);
-	CHECK_STR(send_error(ARGC(empty), empty), "--area has an empty or non-UTF-8 item in '1,,2'");
+	CHECK_STR(send_error(ARGC(empty), empty),
+		  "--area has an empty or non-UTF-8 item in '1,,2'");
 	CHECK(strstr(send_error(ARGC(trail), trail), "--channels has an empty") != NULL);
 	CHECK_STR(send_error(ARGC(extra), extra), "unexpected argument '3301'");
 	CHECK(strstr(send_error(ARGC(ref), ref), "--references 'x3' is not a notice id") != NULL);
@@ -485,7 +530,8 @@ TEST(preview_text)
 		"{\"dry_run\":true,\"texts\":{\"sms\":\"【幸福水务】停水\",\"wechat\":\"停水\\n第二行\"},"
 		"\"residents\":120,\"recipients\":{\"sms\":100,\"wechat\":15},"
 		"\"skipped\":{\"opted_out\":3,\"no_channel\":2},\"sms_chars\":75,"
-		"\"sms_parts_per_message\":2,\"sms_parts_total\":200}", 0, NULL);
+		"\"sms_parts_per_message\":2,\"sms_parts_total\":200}",
+		0, NULL);
 	char *s = capture(ctl_notice_print_preview, dry);
 
 	CHECK_INT(ctl_notice_preview_recipients(dry), 115);

@@ -124,8 +124,7 @@ static long long sql_count(const struct fx *fx, const char *sql)
 	long long v = -1;
 
 	if (sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
@@ -160,9 +159,9 @@ static json_t *planned(const char *utility, int64_t start, int64_t end)
 {
 	char a[32], b[32];
 
-	return json_pack("{s:s, s:s, s:[s, s], s:s, s:s, s:s, s:s}", "kind", "planned",
-			 "utility", utility, "areas", "B3", "B4", "start", iso(start, a),
-			 "end", iso(end, b), "reason", "主管道更换", "hotline", "0571-87654321");
+	return json_pack("{s:s, s:s, s:[s, s], s:s, s:s, s:s, s:s}", "kind", "planned", "utility",
+			 utility, "areas", "B3", "B4", "start", iso(start, a), "end", iso(end, b),
+			 "reason", "主管道更换", "hotline", "0571-87654321");
 }
 
 /* Posts body (reference taken) and returns the result code; *out is NULL on failure. */
@@ -280,8 +279,8 @@ TEST(first_notice_validation_fields)
 
 	fx_open(&fx);
 	for (size_t i = 0; i < sizeof(first_cases) / sizeof(first_cases[0]); i++) {
-		const char *field = refused_field(&fx, variant(first_cases[i].del,
-							       first_cases[i].patch), &e);
+		const char *field =
+			refused_field(&fx, variant(first_cases[i].del, first_cases[i].patch), &e);
 		if (strcmp(field, first_cases[i].field) != 0)
 			fprintf(stderr, "  case %zu (del %s, patch %s): %s\n", i,
 				first_cases[i].del ? first_cases[i].del : "-",
@@ -302,8 +301,7 @@ TEST(messages_name_the_problem)
 	fx_open(&fx);
 	CHECK_STR(refused_field(&fx, variant(NULL, "{\"colour\":\"red\"}"), &e), "colour");
 	CHECK(strstr(e.msg, "colour") != NULL);
-	CHECK_STR(refused_field(&fx, variant(NULL, "{\"areas\":[\"B3\",\"NOPE\"]}"), &e),
-		  "areas");
+	CHECK_STR(refused_field(&fx, variant(NULL, "{\"areas\":[\"B3\",\"NOPE\"]}"), &e), "areas");
 	CHECK(strstr(e.msg, "NOPE") != NULL);
 	CHECK_STR(refused_field(&fx, variant(NULL, "{\"channels\":[\"sms\",\"fax\"]}"), &e),
 		  "channels");
@@ -353,8 +351,12 @@ TEST(start_after_end_names_start)
 	struct err e;
 
 	fx_open(&fx);
-	CHECK_STR(refused_field(&fx, variant(NULL, "{\"start\":\"2026-11-23T17:00:00+08:00\","
-					 "\"end\":\"2026-11-23T09:00:00+08:00\"}"), &e), "start");
+	CHECK_STR(refused_field(&fx,
+				variant(NULL,
+					"{\"start\":\"2026-11-23T17:00:00+08:00\","
+					"\"end\":\"2026-11-23T09:00:00+08:00\"}"),
+				&e),
+		  "start");
 	CHECK(strstr(e.msg, "after") != NULL);
 	fx_close(&fx);
 }
@@ -373,8 +375,7 @@ TEST(channel_without_provider_is_refused)
 	      json_is_null(json_object_get(json_object_get(out, "texts"), "wechat")));
 	json_decref(out);
 	out = NULL;
-	CHECK_STR(refused_field(&fx, variant(NULL, "{\"channels\":[\"wechat\"]}"), &e),
-		  "channels");
+	CHECK_STR(refused_field(&fx, variant(NULL, "{\"channels\":[\"wechat\"]}"), &e), "channels");
 	CHECK(strstr(e.msg, "WeChat") != NULL);
 	CHECK_INT(post(&fx, variant(NULL, "{\"channels\":[\"sms\"]}"), true, &out, &e), 0);
 	json_decref(out);
@@ -392,23 +393,34 @@ TEST(follow_up_validation_fields)
 
 	fx_open(&fx);
 	id = first_notice(&fx);
-	CHECK_STR(refused_field(&fx, parse("{\"kind\":\"update\",\"end\":"
-					   "\"2026-11-23T18:00:00+08:00\"}"), &e), "references");
+	CHECK_STR(refused_field(&fx,
+				parse("{\"kind\":\"update\",\"end\":"
+				      "\"2026-11-23T18:00:00+08:00\"}"),
+				&e),
+		  "references");
 	CHECK_STR(refused_field(&fx, parse("{\"kind\":\"update\",\"references\":\"1\"}"), &e),
 		  "references");
 	CHECK_STR(refused_field(&fx, parse("{\"kind\":\"restored\",\"references\":9999}"), &e),
 		  "references");
-	snprintf(body, sizeof(body), "{\"kind\":\"update\",\"references\":%lld,"
-		 "\"utility\":\"water\"}", (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"update\",\"references\":%lld,"
+		 "\"utility\":\"water\"}",
+		 (long long)id);
 	CHECK_STR(refused_field(&fx, parse(body), &e), "utility");
-	snprintf(body, sizeof(body), "{\"kind\":\"update\",\"references\":%lld,"
-		 "\"areas\":[\"B3\"]}", (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"update\",\"references\":%lld,"
+		 "\"areas\":[\"B3\"]}",
+		 (long long)id);
 	CHECK_STR(refused_field(&fx, parse(body), &e), "areas");
-	snprintf(body, sizeof(body), "{\"kind\":\"restored\",\"references\":%lld,"
-		 "\"start\":\"2026-11-23T09:00:00+08:00\"}", (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"restored\",\"references\":%lld,"
+		 "\"start\":\"2026-11-23T09:00:00+08:00\"}",
+		 (long long)id);
 	CHECK_STR(refused_field(&fx, parse(body), &e), "start");
-	snprintf(body, sizeof(body), "{\"kind\":\"cancelled\",\"references\":%lld,"
-		 "\"end\":\"2026-11-23T19:00:00+08:00\"}", (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"cancelled\",\"references\":%lld,"
+		 "\"end\":\"2026-11-23T19:00:00+08:00\"}",
+		 (long long)id);
 	CHECK_STR(refused_field(&fx, parse(body), &e), "end");
 	CHECK_INT(stored_notices(&fx), 1);
 	fx_close(&fx);
@@ -509,10 +521,9 @@ TEST(emergency_any_time)
 	char a[32], b[32];
 
 	fx_open(&fx);
-	body = json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s}", "kind", "emergency",
-			 "utility", "power", "areas", "C1", "start", iso(NOW - HOUR, a),
-			 "end", iso(NOW + 4 * HOUR, b), "reason", "线路故障",
-			 "hotline", "95598");
+	body = json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s}", "kind", "emergency", "utility",
+			 "power", "areas", "C1", "start", iso(NOW - HOUR, a), "end",
+			 iso(NOW + 4 * HOUR, b), "reason", "线路故障", "hotline", "95598");
 	CHECK_INT(post(&fx, body, false, &out, &e), 0);
 	CHECK(json_is_true(json_object_get(out, "urgent")));
 	CHECK_STR(str_at(out, "utility", NULL), "power");
@@ -535,8 +546,7 @@ TEST(dry_run_texts_counts_and_parts)
 
 	fx_open(&fx);
 	/* 2026-11-23 09:00 to 17:00 local, 25 h ahead. */
-	CHECK_INT(post(&fx, planned("water", NOW + 25 * HOUR, NOW + 33 * HOUR), true, &out, &e),
-		  0);
+	CHECK_INT(post(&fx, planned("water", NOW + 25 * HOUR, NOW + 33 * HOUR), true, &out, &e), 0);
 	CHECK(json_is_true(json_object_get(out, "dry_run")));
 	sms = str_at(out, "texts", "sms");
 	CHECK(sms != NULL && strncmp(sms, "【幸福水务】", strlen("【幸福水务】")) == 0);
@@ -570,8 +580,9 @@ TEST(dry_run_long_text_counts_several_parts)
 
 	fx_open(&fx);
 	body = planned("water", NOW + 25 * HOUR, NOW + 33 * HOUR);
-	json_object_set_new(body, "reason", json_string("二次供水设施清洗消毒及主管道阀门更换、"
-							"管网冲洗与水质检测等多项工程同时进行"));
+	json_object_set_new(body, "reason",
+			    json_string("二次供水设施清洗消毒及主管道阀门更换、"
+					"管网冲洗与水质检测等多项工程同时进行"));
 	json_object_set_new(body, "channels", json_pack("[s]", "sms"));
 	CHECK_INT(post(&fx, body, true, &out, &e), 0);
 	CHECK(int_at(out, "sms_chars", NULL) > 70);
@@ -617,7 +628,8 @@ static long long only_in(const struct fx *fx, int64_t a, int64_t b)
 {
 	char sql[200];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT resident_id FROM outbox WHERE"
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM (SELECT resident_id FROM outbox WHERE"
 		 " notice_id = %lld EXCEPT SELECT resident_id FROM outbox WHERE notice_id = %lld)",
 		 (long long)a, (long long)b);
 	return sql_count(fx, sql);
@@ -635,7 +647,8 @@ TEST(update_inherits_utility_and_reaches_the_same_residents)
 	first = first_notice(&fx);
 	/* A resident who moves into the area later is not told about this outage. */
 	add_res(&fx, "6006", "13800000006", NULL, 0, 0, "B3");
-	snprintf(body, sizeof(body), "{\"kind\":\"update\",\"references\":%lld,"
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"update\",\"references\":%lld,"
 		 "\"start\":\"2026-11-23T10:00:00+08:00\",\"end\":\"2026-11-23T18:00:00+08:00\"}",
 		 (long long)first);
 	CHECK_INT(post(&fx, parse(body), true, &out, &e), 0);
@@ -660,8 +673,10 @@ TEST(update_inherits_utility_and_reaches_the_same_residents)
 	CHECK_INT(only_in(&fx, up, first), 0);
 	CHECK_INT(only_in(&fx, first, up), 0);
 	CHECK_INT(sql_count(&fx, "SELECT count(DISTINCT resident_id) FROM outbox"), 4);
-	CHECK_INT(sql_count(&fx, "SELECT count(*) FROM outbox o JOIN residents r ON"
-			    " r.id = o.resident_id WHERE r.account = '6006'"), 0);
+	CHECK_INT(sql_count(&fx,
+			    "SELECT count(*) FROM outbox o JOIN residents r ON"
+			    " r.id = o.resident_id WHERE r.account = '6006'"),
+		  0);
 	CHECK_INT(sql_count(&fx, "SELECT count(*) FROM outbox WHERE state = 6"), 3);
 	fx_close(&fx);
 }

@@ -23,8 +23,13 @@ static const char PHONE[] = "13800138000";
 
 static struct prov_msg sample_msg(void)
 {
-	struct prov_msg m = { .id = 42, .notice_id = 7, .channel = "sms", .kind = "planned",
-			      .to = PHONE, .text = TEXT, .now_ms = 1795365858711LL };
+	struct prov_msg m = { .id = 42,
+			      .notice_id = 7,
+			      .channel = "sms",
+			      .kind = "planned",
+			      .to = PHONE,
+			      .text = TEXT,
+			      .now_ms = 1795365858711LL };
 	return m;
 }
 
@@ -159,8 +164,8 @@ static const struct case_row cases[] = {
 	  OUTCOME_PERMANENT, "HTTP 422: bad number", "", 0 },
 	{ 404, "Not Found\r\n", 0, 0, 0, "", OUTCOME_PERMANENT, "HTTP 404: Not Found", "", 0 },
 	{ 400, "", 0, 0, 0, "", OUTCOME_PERMANENT, "HTTP 400", "", 0 },
-	{ 400, "\xff\xfe bad \x01 input", 0, 0, 0, "", OUTCOME_PERMANENT,
-	  "HTTP 400: ?? bad input", "", 0 },
+	{ 400, "\xff\xfe bad \x01 input", 0, 0, 0, "", OUTCOME_PERMANENT, "HTTP 400: ?? bad input",
+	  "", 0 },
 	{ 302, "", 0, 0, 0, "", OUTCOME_PERMANENT,
 	  "HTTP 302: redirects are not followed; set url to the final address", "", 0 },
 	{ 0, NULL, 28, 1, 0, "Operation timed out after 1234 milliseconds with 0 bytes received",
@@ -173,7 +178,8 @@ static void classify_one(void *st, long status, const char *body, struct prov_re
 {
 	const struct provider_ops *ops = provider_find("webhook");
 	struct prov_msg m = sample_msg();
-	struct http_response resp = { .status = status, .body = (char *)body,
+	struct http_response resp = { .status = status,
+				      .body = (char *)body,
 				      .body_len = body ? strlen(body) : 0 };
 
 	ops->classify(st, &resp, &m, 1, r);
@@ -191,9 +197,12 @@ TEST(webhook_classify)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct case_row *c = &cases[i];
 		struct http_response resp = {
-			.transport_error = c->transport_error, .timed_out = c->timed_out,
-			.status = c->status, .retry_after_ms = c->retry_after_ms,
-			.body = (char *)c->body, .body_len = c->body ? strlen(c->body) : 0,
+			.transport_error = c->transport_error,
+			.timed_out = c->timed_out,
+			.status = c->status,
+			.retry_after_ms = c->retry_after_ms,
+			.body = (char *)c->body,
+			.body_len = c->body ? strlen(c->body) : 0,
 		};
 		struct prov_result r;
 
@@ -352,7 +361,7 @@ struct srv {
 	int port;
 	const char *resp;
 	size_t resp_len;
-	int want;       /* requests to answer before the thread ends */
+	int want; /* requests to answer before the thread ends */
 	int served;
 	int accepts;
 	char first[4096];
@@ -397,7 +406,8 @@ static ssize_t read_request(int fd, char *buf, size_t cap)
 		end = strstr(buf, "\r\n\r\n");
 		if (end != NULL) {
 			const char *cl = strcasestr(buf, "\r\nContent-Length:");
-			size_t need = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+			size_t need =
+				(size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
 
 			if (have >= need)
 				return (ssize_t)have;
@@ -551,8 +561,8 @@ TEST(http_fetch_big_body)
 {
 	const size_t big = 1536 * 1024;
 	char head[128];
-	int hl = snprintf(head, sizeof(head), "HTTP/1.1 404 Not Found\r\nContent-Length: %zu\r\n\r\n",
-			  big);
+	int hl = snprintf(head, sizeof(head),
+			  "HTTP/1.1 404 Not Found\r\nContent-Length: %zu\r\n\r\n", big);
 	char *resp_text = malloc((size_t)hl + big);
 	struct http_response resp = { 0 };
 	struct http_request req;

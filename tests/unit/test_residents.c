@@ -62,7 +62,8 @@ static void drop(json_t **j)
 /* District D1 > street S1 > community C1 > buildings B1, B2. */
 static void fx_tree(struct fx *fx)
 {
-	json_t *body = json_loads("{\"areas\":["
+	json_t *body = json_loads(
+		"{\"areas\":["
 		"{\"code\":\"D1\",\"name\":\"上城区\",\"parent\":null,\"level\":\"district\"},"
 		"{\"code\":\"S1\",\"name\":\"湖滨街道\",\"parent\":\"D1\",\"level\":\"street\"},"
 		"{\"code\":\"C1\",\"name\":\"幸福小区\",\"parent\":\"S1\",\"level\":\"community\"},"
@@ -157,7 +158,8 @@ TEST(areas_json_create_update_and_all_or_nothing)
 	fx_tree(&fx);
 	body = json_loads("{\"areas\":[{\"code\":\"B2\",\"name\":\"二幢\",\"parent\":\"C1\","
 			  "\"level\":\"building\"},{\"code\":\"B3\",\"name\":\"3幢\","
-			  "\"parent\":\"C1\",\"level\":\"building\"}]}", 0, NULL);
+			  "\"parent\":\"C1\",\"level\":\"building\"}]}",
+			  0, NULL);
 	CHECK_INT(areas_put_json(fx.s, body, &rep, &e), 0);
 	CHECK_INT(rep_int(rep, "created"), 1);
 	CHECK_INT(rep_int(rep, "updated"), 1);
@@ -168,7 +170,8 @@ TEST(areas_json_create_update_and_all_or_nothing)
 	rep = NULL;
 	body = json_loads("{\"areas\":[{\"code\":\"B4\",\"name\":\"4幢\",\"parent\":\"C1\","
 			  "\"level\":\"building\"},{\"code\":\"B5\",\"name\":\"5幢\","
-			  "\"parent\":\"NOPE\",\"level\":\"building\"}]}", 0, NULL);
+			  "\"parent\":\"NOPE\",\"level\":\"building\"}]}",
+			  0, NULL);
 	CHECK_INT(areas_put_json(fx.s, body, &rep, &e), ERR_INVALID);
 	CHECK_STR(e.field, "areas[1].parent");
 	CHECK(strstr(e.msg, "NOPE") != NULL);
@@ -177,7 +180,8 @@ TEST(areas_json_create_update_and_all_or_nothing)
 	json_decref(body);
 
 	body = json_loads("{\"areas\":[{\"code\":\"B6\",\"name\":\"6幢\",\"parent\":\"C1\","
-			  "\"level\":\"building\",\"colour\":\"red\"}]}", 0, NULL);
+			  "\"level\":\"building\",\"colour\":\"red\"}]}",
+			  0, NULL);
 	CHECK_INT(areas_put_json(fx.s, body, &rep, &e), ERR_INVALID);
 	CHECK_STR(e.field, "areas[0].colour");
 	json_decref(body);
@@ -190,12 +194,12 @@ TEST(areas_csv_children_before_parents)
 	json_t *rep = NULL;
 	struct err e;
 	const char *csv = "code,name,parent,level\n"
-			  "B1,1幢,C1,building\n"       /* 2: parent on line 3 */
+			  "B1,1幢,C1,building\n" /* 2: parent on line 3 */
 			  "C1,幸福小区,S1,community\n" /* 3: parent on line 5 */
-			  "B9,9幢,C9,building\n"       /* 4: parent nowhere */
-			  "S1,湖滨街道,D1,street\n"    /* 5: parent on line 6 */
-			  "D1,上城区,,district\n"      /* 6 */
-			  "X1,错,D1,village\n";        /* 7: bad level */
+			  "B9,9幢,C9,building\n" /* 4: parent nowhere */
+			  "S1,湖滨街道,D1,street\n" /* 5: parent on line 6 */
+			  "D1,上城区,,district\n" /* 6 */
+			  "X1,错,D1,village\n"; /* 7: bad level */
 
 	fx_open(&fx);
 	CHECK_INT(areas_import_csv(fx.s, csv, strlen(csv), &rep, &e), 0);
@@ -221,8 +225,7 @@ TEST(import_utf8)
 	struct fx fx;
 	json_t *rep = NULL, *r;
 	struct err e;
-	const char *csv = "\xef\xbb\xbf" HEADER
-			  "1001,张三,+86 138-1234-5678,oAbc_123-x,B1\r\n"
+	const char *csv = "\xef\xbb\xbf" HEADER "1001,张三,+86 138-1234-5678,oAbc_123-x,B1\r\n"
 			  "1002,李四,13912345678,,B1;B2\r\n"
 			  "1003,王五,13712345678,,\"B1 | B2\"\r\n"
 			  "1004,赵六,13612345678,,B1；B2\r\n";
@@ -259,8 +262,7 @@ TEST(import_gbk)
 	json_t *rep = NULL, *r;
 	struct err e;
 	size_t len;
-	char *gbk = to_gbk(HEADER "2001,张三,13812345678,,B1\n2002,欧阳娜娜,1381234,,B2\n",
-			   &len);
+	char *gbk = to_gbk(HEADER "2001,张三,13812345678,,B1\n2002,欧阳娜娜,1381234,,B2\n", &len);
 
 	fx_open(&fx);
 	fx_tree(&fx);
@@ -285,17 +287,17 @@ TEST(import_error_rows_and_lines)
 	struct err e;
 	/* An extra column the import ignores holds a line break: the line numbers after it
 	 * must still be those of the file. */
-	const char *csv = "户号,户名,手机号,地址,区域编码\n"          /* 1 */
-			  "3001,张三,13812345678,1幢101,B1\n"        /* 2 */
+	const char *csv = "户号,户名,手机号,地址,区域编码\n" /* 1 */
+			  "3001,张三,13812345678,1幢101,B1\n" /* 2 */
 			  "3002,李四,13912345678,\"1幢\n102室\",B1\n" /* 3-4 */
-			  "3003,王五,1381234,1幢103,B1\n"            /* 5: bad phone */
-			  "3004,赵六,13712345678,1幢104,B7\n"        /* 6: unknown area */
-			  ",钱七,13612345678,1幢105,B1\n"            /* 7: no account */
-			  "3006,孙八,13512345678,B1\n"               /* 8: 4 columns */
-			  "3001,周九,13412345678,1幢106,B2\n"        /* 9: duplicate of 2 */
-			  "3008,,13312345678,1幢107,B2\n"            /* 10: no name */
-			  "3009,吴十,13212345678,\"x\"y,B2\n"        /* 11: malformed */
-			  "3010,郑一,13112345678,1幢108,B2\n";      /* 12 */
+			  "3003,王五,1381234,1幢103,B1\n" /* 5: bad phone */
+			  "3004,赵六,13712345678,1幢104,B7\n" /* 6: unknown area */
+			  ",钱七,13612345678,1幢105,B1\n" /* 7: no account */
+			  "3006,孙八,13512345678,B1\n" /* 8: 4 columns */
+			  "3001,周九,13412345678,1幢106,B2\n" /* 9: duplicate of 2 */
+			  "3008,,13312345678,1幢107,B2\n" /* 10: no name */
+			  "3009,吴十,13212345678,\"x\"y,B2\n" /* 11: malformed */
+			  "3010,郑一,13112345678,1幢108,B2\n"; /* 12 */
 
 	fx_open(&fx);
 	fx_tree(&fx);
@@ -337,9 +339,9 @@ TEST(reimport_counts_and_kept_choices)
 	json_t *rep = NULL, *body, *out = NULL;
 	struct err e;
 	const char *first = HEADER "4001,张三,13812345678,,B1\n4002,李四,13912345678,,B2\n"
-			    "4003,王五,13712345678,oKeep,B2\n";
+				   "4003,王五,13712345678,oKeep,B2\n";
 	const char *second = HEADER "4001,张三,13812345678,,B1\n4002,李四四,13912345678,,B2\n"
-			     "4003,王五,13712345678,,B2\n4004,赵六,13612345678,,B1\n";
+				    "4003,王五,13712345678,,B2\n4004,赵六,13612345678,,B1\n";
 
 	fx_open(&fx);
 	fx_tree(&fx);
@@ -446,7 +448,8 @@ TEST(json_create)
 	fx_open(&fx);
 	fx_tree(&fx);
 	body = json_loads("{\"account\":\"6001\",\"name\":\"张三\",\"mobile\":\"0086 13812345678\","
-			  "\"areas\":[\"B1\",\"B2\"],\"opt_out\":{\"wechat\":true}}", 0, NULL);
+			  "\"areas\":[\"B1\",\"B2\"],\"opt_out\":{\"wechat\":true}}",
+			  0, NULL);
 	CHECK_INT(residents_create_json(fx.s, body, NOW, &out, &e), 0);
 	CHECK_STR(str_of(out, "mobile"), "13812345678");
 	CHECK_INT(json_array_size(json_object_get(out, "areas")), 2);
@@ -458,28 +461,33 @@ TEST(json_create)
 	json_decref(body);
 
 	body = json_loads("{\"account\":\"6002\",\"name\":\"李四\",\"mobile\":\"13912345678\","
-			  "\"areas\":[\"B1\"],\"nickname\":\"x\"}", 0, NULL);
+			  "\"areas\":[\"B1\"],\"nickname\":\"x\"}",
+			  0, NULL);
 	CHECK_INT(residents_create_json(fx.s, body, NOW, &out, &e), ERR_INVALID);
 	CHECK_STR(e.field, "nickname");
 	json_decref(body);
 	body = json_loads("{\"account\":\"6002\",\"name\":\"李四\",\"mobile\":\"1391234\","
-			  "\"areas\":[\"B1\"]}", 0, NULL);
+			  "\"areas\":[\"B1\"]}",
+			  0, NULL);
 	CHECK_INT(residents_create_json(fx.s, body, NOW, &out, &e), ERR_INVALID);
 	CHECK_STR(e.field, "mobile");
 	json_decref(body);
 	body = json_loads("{\"account\":\"6002\",\"name\":\"李四\",\"mobile\":\"13912345678\","
-			  "\"areas\":\"B1\"}", 0, NULL);
+			  "\"areas\":\"B1\"}",
+			  0, NULL);
 	CHECK_INT(residents_create_json(fx.s, body, NOW, &out, &e), ERR_INVALID);
 	CHECK_STR(e.field, "areas");
 	CHECK(strstr(e.msg, "array") != NULL);
 	json_decref(body);
 	body = json_loads("{\"account\":\"6002\",\"name\":\"李四\",\"mobile\":\"13912345678\","
-			  "\"areas\":[\"B1\"],\"opt_out\":{\"email\":true}}", 0, NULL);
+			  "\"areas\":[\"B1\"],\"opt_out\":{\"email\":true}}",
+			  0, NULL);
 	CHECK_INT(residents_create_json(fx.s, body, NOW, &out, &e), ERR_INVALID);
 	CHECK_STR(e.field, "opt_out.email");
 	json_decref(body);
 	body = json_loads("{\"account\":\"6002\",\"name\":\"李四\",\"mobile\":\"13912345678\","
-			  "\"areas\":[\"ZZ\"]}", 0, NULL);
+			  "\"areas\":[\"ZZ\"]}",
+			  0, NULL);
 	CHECK_INT(residents_create_json(fx.s, body, NOW, &out, &e), ERR_INVALID);
 	CHECK_STR(e.field, "areas");
 	CHECK(strstr(e.msg, "ZZ") != NULL);
@@ -503,8 +511,8 @@ TEST(json_update)
 	drop(&out);
 	json_decref(body);
 
-	body = json_loads("{\"name\":\"张三丰\",\"areas\":[\"B2\"],\"opt_out\":{\"sms\":true}}",
-			  0, NULL);
+	body = json_loads("{\"name\":\"张三丰\",\"areas\":[\"B2\"],\"opt_out\":{\"sms\":true}}", 0,
+			  NULL);
 	CHECK_INT(residents_update_json(fx.s, "7001", body, NOW + 1000, &out, &e), 0);
 	CHECK_STR(str_of(out, "name"), "张三丰");
 	CHECK_STR(str_of(out, "mobile"), "13812345678");

@@ -9,8 +9,12 @@
 /* Epoch milliseconds of a wall-clock time at UTC offset off_min (test helper only). */
 static int64_t at(int y, int mo, int d, int h, int mi, int s, int off_min)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = mo - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = mi,
+			 .tm_sec = s };
 
 	return ((int64_t)timegm(&tm) - (int64_t)off_min * 60) * 1000;
 }
@@ -18,8 +22,12 @@ static int64_t at(int y, int mo, int d, int h, int mi, int s, int off_min)
 static struct sched_policy beijing(void)
 {
 	struct sched_policy p = {
-		.quiet_start_min = 21 * 60, .quiet_end_min = 8 * 60, .utc_offset_min = 480,
-		.retry_base_ms = 2000, .retry_max_ms = 600000, .max_attempts = 8,
+		.quiet_start_min = 21 * 60,
+		.quiet_end_min = 8 * 60,
+		.utc_offset_min = 480,
+		.retry_base_ms = 2000,
+		.retry_max_ms = 600000,
+		.max_attempts = 8,
 	};
 	return p;
 }

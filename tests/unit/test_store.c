@@ -79,8 +79,10 @@ static long long sql_query(const struct fx *fx, char *buf, size_t sz, const char
 	    sqlite3_step(q) == SQLITE_ROW) {
 		v = sqlite3_column_int64(q, 0);
 		if (buf != NULL)
-			snprintf(buf, sz, "%s", sqlite3_column_type(q, 0) == SQLITE_NULL ? "(null)" :
-				 (const char *)sqlite3_column_text(q, 0));
+			snprintf(buf, sz, "%s",
+				 sqlite3_column_type(q, 0) == SQLITE_NULL
+					 ? "(null)"
+					 : (const char *)sqlite3_column_text(q, 0));
 	} else {
 		fprintf(stderr, "  sql_query(%s): %s\n", sql, db ? sqlite3_errmsg(db) : "no db");
 	}
@@ -120,8 +122,8 @@ static int put_res(struct fx *fx, const char *account, const char *mobile, const
 		   int out_sms, int out_wechat, const char *area1, const char *area2)
 {
 	const char *areas[2] = { area1, area2 };
-	struct resident r = { account, "张三", mobile, openid, out_sms, out_wechat, areas,
-			      area2 ? 2 : 1 };
+	struct resident r = { account, "张三",     mobile, openid,
+			      out_sms, out_wechat, areas,  area2 ? 2 : 1 };
 	struct err e;
 	int result = 0;
 
@@ -206,9 +208,11 @@ TEST(open_creates_schema_in_wal_mode_and_reopen_keeps_it)
 	sql_query(&fx, mode, sizeof(mode), "PRAGMA journal_mode");
 	CHECK_STR(mode, "wal");
 	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 1);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name"
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name"
 			  " IN ('api_keys','areas','residents','resident_areas','notices',"
-			  "'notice_areas','outbox')"), 7);
+			  "'notice_areas','outbox')"),
+		  7);
 
 	store_close(fx.s);
 	fx.s = NULL;
@@ -360,8 +364,7 @@ TEST(area_label_puts_the_community_in_front_of_a_building)
 	CHECK_INT(store_area_label(fx.s, "D1", "S1", out, sizeof(out), parent, &e), 0);
 	CHECK_STR(out, "上城区");
 	CHECK_STR(parent, "");
-	CHECK_INT(store_area_label(fx.s, "NOPE", NULL, out, sizeof(out), parent, &e),
-		  ERR_INVALID);
+	CHECK_INT(store_area_label(fx.s, "NOPE", NULL, out, sizeof(out), parent, &e), ERR_INVALID);
 	CHECK_STR(e.field, "areas");
 	fx_close(&fx);
 }
@@ -433,8 +436,10 @@ TEST(resident_negative_opt_out_keeps_the_stored_value)
 	r.account = "1003";
 	CHECK_INT(store_resident_upsert(fx.s, &r, NOW, &result, &e), 0);
 	CHECK_INT(result, STORE_CREATED);
-	CHECK_INT(SQL_INT(&fx, "SELECT opt_out_sms + opt_out_wechat FROM residents"
-			  " WHERE account = '1003'"), 0);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT opt_out_sms + opt_out_wechat FROM residents"
+			  " WHERE account = '1003'"),
+		  0);
 	fx_close(&fx);
 }
 
@@ -565,14 +570,19 @@ TEST(notice_reaches_each_resident_once_per_channel)
 	CHECK_INT(c.recipients_wechat, 2);
 	CHECK_INT(c.skipped_opted_out, 0);
 	CHECK_INT(c.skipped_no_channel, 0);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE notice_id = %lld",
-			  (long long)id), 5);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY notice_id,"
-			  " resident_id, channel HAVING count(*) > 1)"), 0);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox o JOIN residents r ON"
-			  " r.id = o.resident_id WHERE r.account = '3004'"), 0);
+	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE notice_id = %lld", (long long)id),
+		  5);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY notice_id,"
+			  " resident_id, channel HAVING count(*) > 1)"),
+		  0);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox o JOIN residents r ON"
+			  " r.id = o.resident_id WHERE r.account = '3004'"),
+		  0);
 	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM notice_areas WHERE notice_id = %lld",
-			  (long long)id), 2);
+			  (long long)id),
+		  2);
 	CHECK_INT(progress(&fx, id, "queued"), 5);
 	CHECK_INT(store_queue_depth(fx.s), 5);
 	fx_close(&fx);
@@ -587,7 +597,8 @@ static long long skip_count(struct fx *fx, int64_t id, const char *reason)
 
 	if (store_notice_get(fx->s, id, &g, &e) < 0)
 		return -1;
-	json_array_foreach(json_object_get(g, "skips"), i, one) {
+	json_array_foreach(json_object_get(g, "skips"), i, one)
+	{
 		if (strcmp(str_of(one, "reason"), reason) == 0)
 			v = json_integer_value(json_object_get(one, "count"));
 	}
@@ -614,14 +625,20 @@ TEST(notice_skips_opted_out_and_unreachable_residents)
 	CHECK_INT(c.recipients_wechat, 1);
 	CHECK_INT(c.skipped_opted_out, 1);
 	CHECK_INT(c.skipped_no_channel, 1);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox o JOIN residents r ON"
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox o JOIN residents r ON"
 			  " r.id = o.resident_id WHERE r.account = '3101' AND o.channel = 'sms'"
-			  " AND o.state = %d AND o.reason = 'opted out of sms'", MSG_SKIPPED), 1);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox o JOIN residents r ON"
+			  " AND o.state = %d AND o.reason = 'opted out of sms'",
+			  MSG_SKIPPED),
+		  1);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox o JOIN residents r ON"
 			  " r.id = o.resident_id WHERE r.account = '3102' AND o.channel = 'none'"
-			  " AND o.state = %d AND o.reason = 'no usable channel'", MSG_SKIPPED), 1);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE notice_id = %lld",
-			  (long long)id), 4);
+			  " AND o.state = %d AND o.reason = 'no usable channel'",
+			  MSG_SKIPPED),
+		  1);
+	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE notice_id = %lld", (long long)id),
+		  4);
 	CHECK_INT(progress(&fx, id, "skipped"), 2);
 	CHECK_INT(progress(&fx, id, "queued"), 2);
 	CHECK_INT(skip_count(&fx, id, "opted out of sms"), 1);
@@ -682,8 +699,10 @@ TEST(preview_counts_equal_create_and_store_nothing)
 	CHECK(memcmp(&p, &c, sizeof(p)) == 0);
 	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE channel = 'sms' AND state = 0"),
 		  p.recipients_sms);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE channel = 'wechat'"
-			  " AND state = 0"), p.recipients_wechat);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox WHERE channel = 'wechat'"
+			  " AND state = 0"),
+		  p.recipients_wechat);
 	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE reason LIKE 'opted out%%'"),
 		  p.skipped_opted_out);
 	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE channel = 'none'"),
@@ -693,8 +712,8 @@ TEST(preview_counts_equal_create_and_store_nothing)
 }
 
 /* Moves the resident to another area, as a re-import would. */
-static void move_res(struct fx *fx, const char *account, const char *mobile,
-		     const char *openid, const char *area)
+static void move_res(struct fx *fx, const char *account, const char *mobile, const char *openid,
+		     const char *area)
 {
 	CHECK_INT(put_res(fx, account, mobile, openid, -1, -1, area, NULL), STORE_UPDATED);
 }
@@ -741,22 +760,31 @@ TEST(follow_up_reaches_first_recipients_and_supersedes)
 	CHECK_INT(store_notice_create(fx.s, &up, NULL, 0, &c, &e), 0);
 	CHECK_INT(up.outage_id, first.id);
 	CHECK_INT(c.residents, 2);
-	sql_query(&fx, who, sizeof(who), "SELECT group_concat(account) FROM (SELECT DISTINCT"
+	sql_query(&fx, who, sizeof(who),
+		  "SELECT group_concat(account) FROM (SELECT DISTINCT"
 		  " r.account FROM outbox o JOIN residents r ON r.id = o.resident_id"
-		  " WHERE o.notice_id = %lld ORDER BY 1)", (long long)up.id);
+		  " WHERE o.notice_id = %lld ORDER BY 1)",
+		  (long long)up.id);
 	CHECK_STR(who, "3401,3402");
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox o JOIN residents r"
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox o JOIN residents r"
 			  " ON r.id = o.resident_id WHERE o.notice_id = %lld AND r.account IN"
-			  " ('3401','3402')", (long long)up.id), 3);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox o JOIN residents r"
+			  " ('3401','3402')",
+			  (long long)up.id),
+		  3);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox o JOIN residents r"
 			  " ON r.id = o.resident_id WHERE o.notice_id = %lld AND"
-			  " r.account = '3403'", (long long)up.id), 0);
+			  " r.account = '3403'",
+			  (long long)up.id),
+		  0);
 	CHECK_INT(progress(&fx, first.id, "superseded"), queued_before);
 	CHECK_INT(progress(&fx, first.id, "queued"), 0);
 	CHECK_INT(progress(&fx, first.id, "sending"), 1);
 	CHECK_INT(progress(&fx, up.id, "queued"), 3);
-	CHECK_INT(SQL_INT(&fx, "SELECT references_id FROM notices WHERE id = %lld",
-			  (long long)up.id), first.id);
+	CHECK_INT(
+		SQL_INT(&fx, "SELECT references_id FROM notices WHERE id = %lld", (long long)up.id),
+		first.id);
 	fx_close(&fx);
 }
 
@@ -806,7 +834,8 @@ TEST(claim_urgent_only_then_all)
 	CHECK_INT(store_outbox_claim(fx.s, "sms", NOW, true, m, 8, &e), 1);
 	CHECK_INT(store_outbox_claim(fx.s, "sms", NOW, true, m, 8, &e), 0);
 	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE state = %d AND attempts = 1",
-			  MSG_SENDING), 3);
+			  MSG_SENDING),
+		  3);
 	CHECK_INT(store_queue_depth(fx.s), 3);
 	fx_close(&fx);
 }
@@ -840,8 +869,8 @@ TEST(record_sent_failed_requeue)
 	CHECK_INT(store_outbox_record(fx.s, u, 3, NOW + 10, &e), 0);
 
 	CHECK_INT(SQL_INT(&fx, "SELECT state FROM outbox WHERE id = %lld", a), MSG_SENT);
-	sql_query(&fx, buf, sizeof(buf), "SELECT provider || '/' || ref FROM outbox WHERE id = %lld",
-		  a);
+	sql_query(&fx, buf, sizeof(buf),
+		  "SELECT provider || '/' || ref FROM outbox WHERE id = %lld", a);
 	CHECK_STR(buf, "demo_sms/ref-1");
 	CHECK_INT(SQL_INT(&fx, "SELECT sent_at FROM outbox WHERE id = %lld", a), NOW + 10);
 	CHECK_INT(SQL_INT(&fx, "SELECT state FROM outbox WHERE id = %lld", b), MSG_FAILED);
@@ -914,13 +943,17 @@ TEST(expire_and_recover)
 	CHECK_INT(progress(&fx, planned, "expired"), 2);
 	CHECK_INT(progress(&fx, urgent, "sending"), 1);
 	CHECK_INT(store_outbox_expire(fx.s, NOW + 40 * HOUR, &e), 0);
-	CHECK_INT(SQL_INT(&fx, "SELECT count(*) FROM outbox WHERE state = %d AND reason LIKE"
-			  " 'expired%%'", MSG_EXPIRED), 2);
+	CHECK_INT(SQL_INT(&fx,
+			  "SELECT count(*) FROM outbox WHERE state = %d AND reason LIKE"
+			  " 'expired%%'",
+			  MSG_EXPIRED),
+		  2);
 
 	CHECK_INT(store_outbox_recover(fx.s, &e), 1);
 	CHECK_INT(progress(&fx, urgent, "queued"), 1);
 	CHECK_INT(SQL_INT(&fx, "SELECT attempts FROM outbox WHERE notice_id = %lld",
-			  (long long)urgent), 0);
+			  (long long)urgent),
+		  0);
 	CHECK_INT(store_outbox_recover(fx.s, &e), 0);
 	CHECK_INT(store_queue_depth(fx.s), 1);
 	fx_close(&fx);

@@ -12,19 +12,13 @@
 #include "test.h"
 #include "utf8.h"
 
-static const char *const kinds[] = { "planned", "emergency", "update", "restored",
-				     "cancelled" };
+static const char *const kinds[] = { "planned", "emergency", "update", "restored", "cancelled" };
 static const char *const channels[] = { "sms", "wechat" };
 
 static const struct tmpl_var notice[] = {
-	{ "utility", "供水" },
-	{ "outage", "停水" },
-	{ "area", "幸福小区、阳光花园" },
-	{ "start", "11月23日09:00" },
-	{ "end", "18:00" },
-	{ "reason", "管网维修" },
-	{ "hotline", "96116" },
-	{ "company", "幸福水务" },
+	{ "utility", "供水" },        { "outage", "停水" },      { "area", "幸福小区、阳光花园" },
+	{ "start", "11月23日09:00" }, { "end", "18:00" },        { "reason", "管网维修" },
+	{ "hotline", "96116" },       { "company", "幸福水务" },
 };
 #define N_NOTICE (sizeof(notice) / sizeof(notice[0]))
 
@@ -112,9 +106,10 @@ TEST(render_planned_sms)
 	if (t == NULL)
 		return;
 	CHECK_INT(templates_render(t, "planned", "sms", notice, N_NOTICE, &s, &e), 0);
-	CHECK_STR(s, "【幸福水务】尊敬的用户：因管网维修，幸福小区、阳光花园"
-		     "将于11月23日09:00至18:00停水，请提前做好准备。"
-		     "咨询电话96116。");
+	CHECK_STR(s,
+		  "【幸福水务】尊敬的用户：因管网维修，幸福小区、阳光花园"
+		  "将于11月23日09:00至18:00停水，请提前做好准备。"
+		  "咨询电话96116。");
 	/* A typical planned notice must go out as one billed SMS part. */
 	CHECK_INT(sms_parts(utf8_chars(s)), 1);
 	free(s);
@@ -133,14 +128,16 @@ TEST(render_every_template_substitutes_all)
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		for (size_t c = 0; c < 2; c++) {
 			s = NULL;
-			CHECK_INT(templates_render(t, kinds[k], channels[c], notice, N_NOTICE,
-						   &s, &e), 0);
+			CHECK_INT(templates_render(t, kinds[k], channels[c], notice, N_NOTICE, &s,
+						   &e),
+				  0);
 			CHECK(s != NULL && strstr(s, "{{") == NULL && strstr(s, "}}") == NULL);
 			CHECK(s != NULL && strstr(s, "96116") != NULL);
 			CHECK(s != NULL && strstr(s, "幸福小区、阳光花园") != NULL);
 			/* Only SMS carries the signature. */
 			CHECK(s != NULL &&
-			      (strncmp(s, "【幸福水务】", strlen("【幸福水务】")) == 0) == (c == 0));
+			      (strncmp(s, "【幸福水务】", strlen("【幸福水务】")) == 0) ==
+				      (c == 0));
 			CHECK(s != NULL && utf8_valid(s, strlen(s), NULL));
 			free(s);
 		}
@@ -185,8 +182,9 @@ TEST(unknown_variable_reports_file_line)
 	CHECK(t == NULL);
 	CHECK_INT(p.n, 1);
 	snprintf(want, sizeof(want), "%s/planned.sms.txt:2: unknown variable {{foo}}", dir);
-	CHECK(has_problem(&p, want, "known: utility, outage, area, start, end, reason, "
-				    "hotline, company"));
+	CHECK(has_problem(&p, want,
+			  "known: utility, outage, area, start, end, reason, "
+			  "hotline, company"));
 	CHECK(strstr(e.msg, want) != NULL);
 	remove_dir(dir);
 }
@@ -254,8 +252,8 @@ TEST(empty_and_bad_utf8_collected)
 TEST(kind_vars)
 {
 	const char *const *v = templates_kind_vars("planned");
-	const char *want[] = { "utility", "outage", "area", "start", "end", "reason",
-			       "hotline", "company" };
+	const char *want[] = { "utility", "outage", "area",    "start",
+			       "end",     "reason", "hotline", "company" };
 	size_t n = 0;
 
 	CHECK(v != NULL);
