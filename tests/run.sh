@@ -46,7 +46,7 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
     [ -f "$t" ] || continue
     n=$(basename "$t" .py)
     [ -n "$filter" ] && [[ "$n" != *"$filter"* ]] && continue
-    run_one "$n" python3 "$t"
+    run_one "integration_$n" python3 "$t"
   done
 fi
 echo "$total_pass passed, $total_fail failed"
