@@ -19,7 +19,7 @@ TST := build/test
 REL_CFLAGS := -O2 -g
 TST_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all deps build build-test run test unit integration bench format-check lint clean
+.PHONY: all deps build build-test run test unit integration bench fuzz format-check lint clean
 
 all: build
 
@@ -75,6 +75,9 @@ integration: build-test
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@./tests/bench/bench.sh
+
+fuzz: deps
+	@./tests/fuzz/run.sh
 
 format-check:
 	clang-format --dry-run --Werror common/*.[ch] gateway/*.[ch] gateway/providers/*.c tests/unit/*.[ch]

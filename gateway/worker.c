@@ -370,6 +370,10 @@ static int claim(struct worker *w)
 	int room = w->cap_pending - w->npending, n;
 	struct err e;
 
+	/* A rate-limited provider gets about a second's worth at a time, so that claimed rows
+	 * do not sit in sending for long while they wait for their tokens. */
+	if (w->pc->rate_per_s > 0 && room > w->pc->rate_per_s)
+		room = w->pc->rate_per_s;
 	if (room <= 0 || throttle_paused(&w->thr, now))
 		return 0;
 	if ((msgs = calloc((size_t)room, sizeof(*msgs))) == NULL)
