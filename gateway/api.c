@@ -10,10 +10,12 @@
 
 #include <jansson.h>
 
+#include "areas.h"
 #include "auth.h"
 #include "log.h"
 #include "notices.h"
 #include "residents.h"
+#include "residents_import.h"
 #include "store.h"
 #include "utf8.h"
 

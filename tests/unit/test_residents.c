@@ -1,16 +1,19 @@
-/* test_residents: the resident and area imports and the resident JSON checks, against a real
- * SQLite store in a mkdtemp folder under /tmp (removed by each test). Covers out-of-order
- * area rows, UTF-8 and GBK billing exports (the GBK bytes are made with iconv here), error
- * rows with their CSV line numbers, re-imports (updated/unchanged, opt-outs and openids kept),
- * a header without a required column, and create/update of a resident as JSON. */
+/* test_residents: the billing CSV import (residents_import.c) and the resident JSON checks
+ * (residents.c), against a real SQLite store in a mkdtemp folder under /tmp (removed by each
+ * test) holding a small area tree. Covers UTF-8 and GBK billing exports (the GBK bytes are
+ * made with iconv here), error rows with their CSV line numbers, re-imports
+ * (updated/unchanged, opt-outs and openids kept), a header without a required column, and
+ * create/update of a resident as JSON. The area tree's own tests are in test_areas.c. */
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "areas.h"
 #include "config.h"
 #include "residents.h"
+#include "residents_import.h"
 #include "store.h"
 #include "test.h"
 
@@ -147,78 +150,6 @@ static char *to_gbk(const char *utf8, size_t *out_len)
 }
 
 #define HEADER "户号,户名,手机号,openid,区域编码\n"
-
-TEST(areas_json_create_update_and_all_or_nothing)
-{
-	struct fx fx;
-	json_t *body, *rep = NULL;
-	struct err e;
-
-	fx_open(&fx);
-	fx_tree(&fx);
-	body = json_loads("{\"areas\":[{\"code\":\"B2\",\"name\":\"二幢\",\"parent\":\"C1\","
-			  "\"level\":\"building\"},{\"code\":\"B3\",\"name\":\"3幢\","
-			  "\"parent\":\"C1\",\"level\":\"building\"}]}",
-			  0, NULL);
-	CHECK_INT(areas_put_json(fx.s, body, &rep, &e), 0);
-	CHECK_INT(rep_int(rep, "created"), 1);
-	CHECK_INT(rep_int(rep, "updated"), 1);
-	drop(&rep);
-	json_decref(body);
-
-	/* The second item fails, so the first must not be stored either. */
-	rep = NULL;
-	body = json_loads("{\"areas\":[{\"code\":\"B4\",\"name\":\"4幢\",\"parent\":\"C1\","
-			  "\"level\":\"building\"},{\"code\":\"B5\",\"name\":\"5幢\","
-			  "\"parent\":\"NOPE\",\"level\":\"building\"}]}",
-			  0, NULL);
-	CHECK_INT(areas_put_json(fx.s, body, &rep, &e), ERR_INVALID);
-	CHECK_STR(e.field, "areas[1].parent");
-	CHECK(strstr(e.msg, "NOPE") != NULL);
-	CHECK(rep == NULL);
-	CHECK(!store_area_exists(fx.s, "B4"));
-	json_decref(body);
-
-	body = json_loads("{\"areas\":[{\"code\":\"B6\",\"name\":\"6幢\",\"parent\":\"C1\","
-			  "\"level\":\"building\",\"colour\":\"red\"}]}",
-			  0, NULL);
-	CHECK_INT(areas_put_json(fx.s, body, &rep, &e), ERR_INVALID);
-	CHECK_STR(e.field, "areas[0].colour");
-	json_decref(body);
-	fx_close(&fx);
-}
-
-TEST(areas_csv_children_before_parents)
-{
-	struct fx fx;
-	json_t *rep = NULL;
-	struct err e;
-	const char *csv = "code,name,parent,level\n"
-			  "B1,1幢,C1,building\n" /* 2: parent on line 3 */
-			  "C1,幸福小区,S1,community\n" /* 3: parent on line 5 */
-			  "B9,9幢,C9,building\n" /* 4: parent nowhere */
-			  "S1,湖滨街道,D1,street\n" /* 5: parent on line 6 */
-			  "D1,上城区,,district\n" /* 6 */
-			  "X1,错,D1,village\n"; /* 7: bad level */
-
-	fx_open(&fx);
-	CHECK_INT(areas_import_csv(fx.s, csv, strlen(csv), &rep, &e), 0);
-	CHECK_STR(str_of(rep, "encoding"), "utf-8");
-	CHECK_INT(rep_int(rep, "rows"), 6);
-	CHECK_INT(rep_int(rep, "created"), 4);
-	CHECK_INT(rep_int(rep, "skipped"), 2);
-	CHECK_INT(rep_int(rep, "errors_total"), 2);
-	CHECK(json_object_get(rep, "unchanged") == NULL);
-	/* The bad level is found in the first pass, the missing parent after the retries. */
-	CHECK_INT(err_line(rep, 0), 7);
-	CHECK_STR(err_field(rep, 0), "level");
-	CHECK_INT(err_line(rep, 1), 4);
-	CHECK_STR(err_field(rep, 1), "parent");
-	CHECK(strstr(err_msg(rep, 1), "C9") != NULL);
-	CHECK(store_area_exists(fx.s, "B1"));
-	drop(&rep);
-	fx_close(&fx);
-}
 
 TEST(import_utf8)
 {
@@ -551,8 +482,6 @@ TEST(json_update)
 
 int main(void)
 {
-	RUN(areas_json_create_update_and_all_or_nothing);
-	RUN(areas_csv_children_before_parents);
 	RUN(import_utf8);
 	RUN(import_gbk);
 	RUN(import_error_rows_and_lines);
