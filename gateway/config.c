@@ -2,6 +2,7 @@
  * Called once at start-up by gatewayd and gatewayctl; the result is read-only afterwards.
  * Keys are two const tables (fixed sections, and [provider.NAME] sections): each row names
  * its parser and where the value lands. All problems are collected as FILE:LINE messages.
+ * Once the file is parsed, config_check.c runs the checks between keys and reads secrets.
  * Never logs, and never puts a secret (or any value of a secret key) into a message.
  * Line numbers: Debian's inih is built with INI_HANDLER_LINENO=0, so the handler gets none.
  * We feed ini_parse_stream from our own reader, one line per call, so the count of reader
@@ -10,6 +11,7 @@
  * lines longer than inih's fixed 200-byte buffer, and strip leading blanks so that inih's
  * multi-line continuation never silently glues an indented key onto the previous value. */
 #include "config.h"
+#include "config_internal.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -22,7 +24,6 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* A configuration is a page of text; anything bigger is the wrong file. */
 #define CONFIG_MAX_FILE (256 * 1024)
-#define PROVIDER_PREFIX "provider."
 
 enum key_base { BASE_CFG, BASE_PROV, BASE_EXTRA };
 enum sec_kind { SEC_NONE, SEC_FIXED, SEC_PROVIDER, SEC_BAD };
@@ -300,8 +301,8 @@ static const struct key provider_keys[] = {
 	{ "provider.*", "batch", p_int, PRV(batch), 1, 1000, NULL },
 };
 
-/* Everything one config_load needs; heap-allocated (it is large) and freed at the end. */
-struct load {
+/* Everything one config_load_opts needs; heap-allocated (it is large) and freed at the end. */
+struct config_loader {
 	struct gw_config cfg; /* built here, copied out only on success */
 	const char *path; /* as the caller wrote it, for messages */
 	struct config_problems probs;
@@ -318,12 +319,9 @@ struct load {
 	struct provider_extra extra[CONFIG_MAX_PROVIDERS];
 };
 
-static void problem(struct load *ld, int line, const char *sec, const char *key, const char *fmt,
-		    ...) __attribute__((format(printf, 5, 6)));
-
 /* Appends "FILE:LINE: [sec] key: what". line 0 means no line; sec and key may be NULL. */
-static void problem(struct load *ld, int line, const char *sec, const char *key, const char *fmt,
-		    ...)
+void config_problem(struct config_loader *ld, int line, const char *sec, const char *key,
+		    const char *fmt, ...)
 {
 	char what[256], loc[200] = "", at[16] = "";
 	va_list ap;
@@ -384,7 +382,7 @@ static int is_typo_of(const char *typed, const char *known)
 	return edit_distance(typed, known) <= (strlen(known) > 5 ? 2 : 1);
 }
 
-static void join(char *buf, size_t n, const char *item)
+void config_join(char *buf, size_t n, const char *item)
 {
 	size_t used = strlen(buf);
 
@@ -411,53 +409,53 @@ static int is_fixed_section(const char *name)
 	return 0;
 }
 
-static void unknown_key(struct load *ld, const struct key *t, size_t n, const char *sec,
+static void unknown_key(struct config_loader *ld, const struct key *t, size_t n, const char *sec,
 			const char *name)
 {
 	const struct key *other = sec ? find_key(t, n, NULL, name) : NULL;
 	char known[200] = "";
 
 	if (other != NULL) {
-		problem(ld, ld->line, ld->sec, name, "does not belong here; move it to [%s]",
-			other->section);
+		config_problem(ld, ld->line, ld->sec, name, "does not belong here; move it to [%s]",
+			       other->section);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (sec != NULL && strcmp(t[i].section, sec) != 0)
 			continue;
 		if (is_typo_of(name, t[i].name)) {
-			problem(ld, ld->line, ld->sec, name, "unknown key; did you mean %s?",
-				t[i].name);
+			config_problem(ld, ld->line, ld->sec, name, "unknown key; did you mean %s?",
+				       t[i].name);
 			return;
 		}
-		join(known, sizeof(known), t[i].name);
+		config_join(known, sizeof(known), t[i].name);
 	}
-	problem(ld, ld->line, ld->sec, name, "unknown key; known keys here: %s", known);
+	config_problem(ld, ld->line, ld->sec, name, "unknown key; known keys here: %s", known);
 }
 
-static void unknown_section(struct load *ld, const char *name)
+static void unknown_section(struct config_loader *ld, const char *name)
 {
 	const char *dot = strchr(name, '.');
 	char known[200] = "", head[64];
 
 	snprintf(head, sizeof(head), "%.*s", dot ? (int)(dot - name) : 63, name);
 	if (dot != NULL && is_typo_of(head, "provider")) {
-		problem(ld, ld->line, name, NULL, "unknown section; did you mean [provider%s]?",
-			dot);
+		config_problem(ld, ld->line, name, NULL,
+			       "unknown section; did you mean [provider%s]?", dot);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++) {
 		if (i > 0 && strcmp(cfg_keys[i].section, cfg_keys[i - 1].section) == 0)
 			continue;
 		if (is_typo_of(name, cfg_keys[i].section)) {
-			problem(ld, ld->line, name, NULL, "unknown section; did you mean [%s]?",
-				cfg_keys[i].section);
+			config_problem(ld, ld->line, name, NULL,
+				       "unknown section; did you mean [%s]?", cfg_keys[i].section);
 			return;
 		}
-		join(known, sizeof(known), cfg_keys[i].section);
+		config_join(known, sizeof(known), cfg_keys[i].section);
 	}
-	join(known, sizeof(known), "provider.NAME");
-	problem(ld, ld->line, name, NULL, "unknown section; known sections: %s", known);
+	config_join(known, sizeof(known), "provider.NAME");
+	config_problem(ld, ld->line, name, NULL, "unknown section; known sections: %s", known);
 }
 
 static int valid_provider_name(const char *s)
@@ -469,22 +467,23 @@ static int valid_provider_name(const char *s)
 		len;
 }
 
-static void add_provider(struct load *ld, const char *name)
+static void add_provider(struct config_loader *ld, const char *name)
 {
 	const struct provider_config *dup = config_provider(&ld->cfg, name);
 	struct provider_config *p;
 
 	ld->sec_kind = SEC_BAD;
 	if (!valid_provider_name(name)) {
-		problem(ld, ld->line, ld->sec, NULL,
+		config_problem(
+			ld, ld->line, ld->sec, NULL,
 			"a provider name is 1-63 letters, digits, _ or -; rename the section");
 	} else if (dup != NULL) {
-		problem(ld, ld->line, ld->sec, NULL,
-			"provider %s is defined twice (first on line %d); keep one", name,
-			dup->line);
+		config_problem(ld, ld->line, ld->sec, NULL,
+			       "provider %s is defined twice (first on line %d); keep one", name,
+			       dup->line);
 	} else if (ld->cfg.nproviders == CONFIG_MAX_PROVIDERS) {
-		problem(ld, ld->line, ld->sec, NULL, "more than %d providers; remove unused ones",
-			CONFIG_MAX_PROVIDERS);
+		config_problem(ld, ld->line, ld->sec, NULL,
+			       "more than %d providers; remove unused ones", CONFIG_MAX_PROVIDERS);
 	} else {
 		p = &ld->cfg.providers[ld->cfg.nproviders];
 		memcpy(p->name, name,
@@ -499,7 +498,7 @@ static void add_provider(struct load *ld, const char *name)
 }
 
 /* Called by the reader for every line (already trimmed, comments blanked), before inih. */
-static void check_line(struct load *ld, const char *s)
+static void check_line(struct config_loader *ld, const char *s)
 {
 	const char *close;
 
@@ -507,20 +506,22 @@ static void check_line(struct load *ld, const char *s)
 		return;
 	if (*s != '[') {
 		if (strpbrk(s, "=:") == NULL)
-			problem(ld, ld->line, NULL, NULL,
+			config_problem(
+				ld, ld->line, NULL, NULL,
 				"not a \"key = value\" line, a [section] header or a ; comment; fix or delete it");
 		return;
 	}
 	close = strchr(s, ']');
 	if (close == NULL || (size_t)(close - s - 1) >= sizeof(ld->sec)) {
 		ld->sec_kind = SEC_BAD;
-		problem(ld, ld->line, NULL, NULL,
+		config_problem(
+			ld, ld->line, NULL, NULL,
 			"a section header is [name], with a closing ] and a name under 128 bytes");
 		return;
 	}
 	snprintf(ld->sec, sizeof(ld->sec), "%.*s", (int)(close - s - 1), s + 1);
-	if (strncmp(ld->sec, PROVIDER_PREFIX, strlen(PROVIDER_PREFIX)) == 0) {
-		add_provider(ld, ld->sec + strlen(PROVIDER_PREFIX));
+	if (strncmp(ld->sec, CONFIG_PROVIDER_PREFIX, strlen(CONFIG_PROVIDER_PREFIX)) == 0) {
+		add_provider(ld, ld->sec + strlen(CONFIG_PROVIDER_PREFIX));
 	} else if (is_fixed_section(ld->sec)) {
 		ld->sec_kind = SEC_FIXED;
 	} else {
@@ -532,7 +533,7 @@ static void check_line(struct load *ld, const char *s)
 /* inih's fgets-style reader: hands over exactly one line per call (see the file header). */
 static char *read_line(char *buf, int num, void *stream)
 {
-	struct load *ld = stream;
+	struct config_loader *ld = stream;
 	const char *p = ld->text + ld->pos, *nl;
 	size_t len;
 
@@ -551,7 +552,8 @@ static char *read_line(char *buf, int num, void *stream)
 	if (len > 0 && (*p == ';' || *p == '#'))
 		len = 0; /* a comment: any length is fine, inih need not see it */
 	if (num < 1 || len > (size_t)num - 1) {
-		problem(ld, ld->line, NULL, NULL,
+		config_problem(
+			ld, ld->line, NULL, NULL,
 			"line is %zu bytes, longer than the %d the INI reader takes; shorten it",
 			len, num - 1);
 		if (*p == '[')
@@ -565,36 +567,37 @@ static char *read_line(char *buf, int num, void *stream)
 	return buf;
 }
 
-static void apply(struct load *ld, const struct key *k, int *seen, void *base, const char *v)
+static void apply(struct config_loader *ld, const struct key *k, int *seen, void *base,
+		  const char *v)
 {
 	char why[200];
 	size_t len = strlen(v);
 
 	if (*seen != 0) {
-		problem(ld, ld->line, ld->sec, k->name, "is set twice (first on line %d); keep one",
-			*seen);
+		config_problem(ld, ld->line, ld->sec, k->name,
+			       "is set twice (first on line %d); keep one", *seen);
 		return;
 	}
 	*seen = ld->line;
 	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
-		problem(ld, ld->line, ld->sec, k->name,
-			"is in quotes; write the value without them");
+		config_problem(ld, ld->line, ld->sec, k->name,
+			       "is in quotes; write the value without them");
 		return;
 	}
 	if (k->parse(k, v, (char *)base + k->off, why, sizeof(why)) < 0)
-		problem(ld, ld->line, ld->sec, k->name, "%s", why);
+		config_problem(ld, ld->line, ld->sec, k->name, "%s", why);
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
-	struct load *ld = user;
+	struct config_loader *ld = user;
 	const struct key *k;
 	int i = ld->sec_prov;
 
 	(void)section; /* ld->sec holds the same name, seen by the reader first */
 	if (ld->sec_kind == SEC_NONE) {
-		problem(ld, ld->line, NULL, name,
-			"is outside any section; move it under its [section]");
+		config_problem(ld, ld->line, NULL, name,
+			       "is outside any section; move it under its [section]");
 	} else if (ld->sec_kind == SEC_FIXED) {
 		k = find_key(cfg_keys, ARRAY_LEN(cfg_keys), ld->sec, name);
 		if (k == NULL)
@@ -614,123 +617,32 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return 1; /* SEC_BAD: the section itself was reported; its keys are skipped */
 }
 
-static int key_line(const struct load *ld, const char *sec, const char *name)
+int config_key_line(const struct config_loader *ld, const char *sec, const char *name)
 {
 	const struct key *k = find_key(cfg_keys, ARRAY_LEN(cfg_keys), sec, name);
 
 	return k ? ld->seen[k - cfg_keys] : 0;
 }
 
-static int provider_key_line(const struct load *ld, int i, const char *name)
-{
-	const struct key *k = find_key(provider_keys, ARRAY_LEN(provider_keys), NULL, name);
-	int line = k ? ld->pseen[i][k - provider_keys] : 0;
-
-	return line ? line : ld->cfg.providers[i].line;
-}
-
-/* The environment wins over secret = in the file. */
-static void apply_env_secret(struct load *ld, int i, const char *sec)
-{
-	struct provider_config *p = &ld->cfg.providers[i];
-	const char *var = ld->extra[i].secret_env, *v;
-	int line = provider_key_line(ld, i, "secret_env");
-
-	if (var[0] == '\0')
-		return;
-	v = getenv(var);
-	if (v == NULL || v[0] == '\0')
-		problem(ld, line, sec, "secret_env",
-			"environment variable %s is not set; export it before starting gatewayd",
-			var);
-	else if (strlen(v) >= sizeof(p->secret))
-		problem(ld, line, sec, "secret_env",
-			"environment variable %s holds more than %zu bytes; use a shorter secret",
-			var, sizeof(p->secret) - 1);
-	else
-		snprintf(p->secret, sizeof(p->secret), "%s", v);
-}
-
-/* Empty and never written: a key given with a bad value was reported already. */
-static int is_missing(const struct load *ld, int i, const char *name, const char *value)
+int config_provider_key_line(const struct config_loader *ld, int i, const char *name)
 {
 	const struct key *k = find_key(provider_keys, ARRAY_LEN(provider_keys), NULL, name);
 
-	return value[0] == '\0' && (k == NULL || ld->pseen[i][k - provider_keys] == 0);
+	return k ? ld->pseen[i][k - provider_keys] : 0;
 }
 
-static void check_provider(struct load *ld, int i)
+struct gw_config *config_loader_cfg(struct config_loader *ld)
 {
-	const struct provider_config *p = &ld->cfg.providers[i];
-	char sec[80];
-
-	snprintf(sec, sizeof(sec), PROVIDER_PREFIX "%s", p->name);
-	apply_env_secret(ld, i, sec);
-	if (is_missing(ld, i, "type", p->type))
-		problem(ld, p->line, sec, "type", "is missing; add type = file or type = webhook");
-	if (is_missing(ld, i, "channel", p->channel))
-		problem(ld, p->line, sec, "channel",
-			"is missing; add channel = sms or channel = wechat");
-	if (strcmp(p->type, "file") == 0 && is_missing(ld, i, "path", p->path))
-		problem(ld, p->line, sec, "path",
-			"is missing; a file provider needs the file to append to (example: var/sent-sms.jsonl)");
-	if (strcmp(p->type, "webhook") != 0)
-		return;
-	if (is_missing(ld, i, "url", p->url))
-		problem(ld, p->line, sec, "url",
-			"is missing; a webhook provider needs url = https://...");
-	if (is_missing(ld, i, "secret", p->secret) &&
-	    is_missing(ld, i, "secret_env", ld->extra[i].secret_env))
-		problem(ld, p->line, sec, "secret",
-			"is missing; set secret_env = NAME of an environment variable holding it (or secret = ...)");
+	return &ld->cfg;
 }
 
-/* [channel] provider must name a provider that carries that channel. */
-static void check_route(struct load *ld, const char *channel, const char *name)
+const char *config_loader_secret_env(const struct config_loader *ld, int i)
 {
-	const struct provider_config *p = config_provider(&ld->cfg, name);
-	int line = key_line(ld, channel, "provider");
-
-	if (name[0] == '\0')
-		return;
-	if (p == NULL) {
-		char known[200] = "";
-
-		for (int i = 0; i < ld->cfg.nproviders; i++)
-			join(known, sizeof(known), ld->cfg.providers[i].name);
-		problem(ld, line, channel, "provider",
-			"there is no [provider.%s]; add that section or use a defined provider (%s)",
-			name, known[0] ? known : "none is defined");
-	} else if (p->channel[0] != '\0' && strcmp(p->channel, channel) != 0) {
-		problem(ld, line, channel, "provider",
-			"provider %s has channel = %s; set channel = %s in [provider.%s] or pick another provider",
-			name, p->channel, channel, name);
-	}
-}
-
-static void check_all(struct load *ld)
-{
-	const struct gw_config *c = &ld->cfg;
-
-	for (int i = 0; i < c->nproviders; i++)
-		check_provider(ld, i);
-	check_route(ld, "sms", c->sms_provider);
-	check_route(ld, "wechat", c->wechat_provider);
-	if (c->sms_provider[0] != '\0' && c->sms_signature[0] == '\0')
-		problem(ld, key_line(ld, "sms", "provider"), "sms", "signature",
-			"is missing; SMS needs the sender's signature (example: signature = 【幸福水务】)");
-	if (c->retry_base_ms > c->retry_max_ms)
-		problem(ld, key_line(ld, "delivery", "retry_base_ms"), "delivery", "retry_base_ms",
-			"is larger than retry_max_ms (%d); lower it or raise retry_max_ms",
-			c->retry_max_ms);
-	if (c->water_long_lead_min < c->lead_min[UTIL_WATER])
-		problem(ld, key_line(ld, "lead_time", "water_long_hours"), "lead_time",
-			"water_long_hours",
-			"is shorter than water_hours; long stops need at least the normal lead");
+	return ld->extra[i].secret_env;
 }
 
 /* Reads the whole file into *out (caller frees). Problems go to ld. */
-static int read_text(struct load *ld, const char *path, char **out)
+static int read_text(struct config_loader *ld, const char *path, char **out)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -739,25 +651,26 @@ static int read_text(struct load *ld, const char *path, char **out)
 	if (f == NULL) {
 		int saved = errno;
 
-		problem(ld, 0, NULL, NULL, "cannot open: %s; check the path and its permissions",
-			strerror(saved));
+		config_problem(ld, 0, NULL, NULL,
+			       "cannot open: %s; check the path and its permissions",
+			       strerror(saved));
 		return ERR_IO;
 	}
 	buf = malloc(CONFIG_MAX_FILE + 1);
 	if (buf == NULL) {
 		rc = ERR_NOMEM;
-		problem(ld, 0, NULL, NULL, "out of memory reading the file");
+		config_problem(ld, 0, NULL, NULL, "out of memory reading the file");
 		goto out;
 	}
 	ld->len = fread(buf, 1, CONFIG_MAX_FILE + 1, f);
 	if (ferror(f)) {
 		rc = ERR_IO;
-		problem(ld, 0, NULL, NULL, "read error; check the file system");
+		config_problem(ld, 0, NULL, NULL, "read error; check the file system");
 	} else if (ld->len > CONFIG_MAX_FILE) {
 		rc = ERR_INVALID;
-		problem(ld, 0, NULL, NULL,
-			"larger than %d KiB; this is not a gatewayd configuration",
-			CONFIG_MAX_FILE / 1024);
+		config_problem(ld, 0, NULL, NULL,
+			       "larger than %d KiB; this is not a gatewayd configuration",
+			       CONFIG_MAX_FILE / 1024);
 	}
 out:
 	fclose(f);
@@ -769,7 +682,7 @@ out:
 }
 
 /* Copies the collected problems out and fills e from the first. */
-static int report(struct load *ld, int rc, struct config_problems *probs, struct err *e)
+static int report(struct config_loader *ld, int rc, struct config_problems *probs, struct err *e)
 {
 	struct config_problems *p = &ld->probs;
 
@@ -791,7 +704,13 @@ static int report(struct load *ld, int rc, struct config_problems *probs, struct
 int config_load(struct gw_config *cfg, const char *path, struct config_problems *probs,
 		struct err *e)
 {
-	struct load *ld = calloc(1, sizeof(*ld));
+	return config_load_opts(cfg, path, 0, probs, e);
+}
+
+int config_load_opts(struct gw_config *cfg, const char *path, unsigned flags,
+		     struct config_problems *probs, struct err *e)
+{
+	struct config_loader *ld = calloc(1, sizeof(*ld));
 	char *text = NULL;
 	int rc;
 
@@ -812,12 +731,12 @@ int config_load(struct gw_config *cfg, const char *path, struct config_problems 
 		ld->text = text;
 		rc = ini_parse_stream(read_line, ld, on_key, ld);
 		if (rc == -2)
-			problem(ld, 0, NULL, NULL, "out of memory parsing the file");
+			config_problem(ld, 0, NULL, NULL, "out of memory parsing the file");
 		else if (rc > 0 && ld->probs.n == 0)
-			problem(ld, rc, NULL, NULL,
-				"the INI reader cannot parse this line; write key = value");
+			config_problem(ld, rc, NULL, NULL,
+				       "the INI reader cannot parse this line; write key = value");
 		rc = 0;
-		check_all(ld);
+		config_check_all(ld, flags);
 	}
 	rc = report(ld, rc, probs, e);
 	if (rc == 0)

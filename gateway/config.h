@@ -1,7 +1,8 @@
 /* config: gatewayd's configuration, read from an INI file with inih.
  * Owns: the const table of known sections and keys, their defaults, parsing, validation and
- * secrets from the environment. Every problem names file, line and key; all problems are
- * collected, not just the first. After config_load succeeds the struct is read-only.
+ * secrets from the environment (config.c parses, config_check.c checks between keys).
+ * Every problem names file, line and key; all problems are collected, not just the first.
+ * After config_load succeeds the struct is read-only.
  * Never logs a secret value. */
 #ifndef GATEWAY_CONFIG_H
 #define GATEWAY_CONFIG_H
@@ -86,6 +87,19 @@ void config_defaults(struct gw_config *cfg);
  * the first in e. Unknown sections and keys are problems (typos must not pass silently). */
 int config_load(struct gw_config *cfg, const char *path, struct config_problems *probs,
 		struct err *e);
+
+/* Flags of config_load_opts. */
+enum config_load_flags {
+	/* For tools that need no secret (gatewayctl key create wants only the database path):
+	 * secret_env variables are not looked up, a webhook provider without a secret is no
+	 * problem, and every provider's secret in the result is empty. */
+	CONFIG_SKIP_SECRETS = 1u << 0,
+};
+
+/* config_load with flags (0 = config_load). Same contract otherwise. */
+int config_load_opts(struct gw_config *cfg, const char *path, unsigned flags,
+		     struct config_problems *probs, struct err *e);
+
 /* The provider named name, or NULL. */
 const struct provider_config *config_provider(const struct gw_config *cfg, const char *name);
 const char *config_utility_name(enum utility u);

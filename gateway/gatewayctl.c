@@ -232,7 +232,8 @@ static int parse_key_opts(int argc, char **argv, struct key_opts *o, struct err 
 	return 0;
 }
 
-/* The database path from the configuration. All problems go to stderr; e gets a summary. */
+/* The database path from the configuration. All problems go to stderr; e gets a summary.
+ * Secrets are skipped: creating a key must not need the daemon's provider secrets. */
 static int db_path_from_config(const char *path, char *out, size_t outsz, struct err *e)
 {
 	struct gw_config *cfg = calloc(1, sizeof(*cfg));
@@ -243,7 +244,7 @@ static int db_path_from_config(const char *path, char *out, size_t outsz, struct
 		err_set(e, rc, NULL, "out of memory reading %s", path);
 		goto out;
 	}
-	rc = config_load(cfg, path, probs, e);
+	rc = config_load_opts(cfg, path, CONFIG_SKIP_SECRETS, probs, e);
 	if (rc < 0 && probs->n > 1) {
 		for (int i = 0; i < probs->n; i++)
 			fprintf(stderr, "gatewayctl: %s\n", probs->msg[i]);

@@ -1,6 +1,7 @@
 """Integration tests of gatewayctl against a running gatewayd: resident import report,
 notice send (--yes --no-watch) and notice watch in a log (no terminal), refusal to send
-without confirmation, and a clear message when the gateway cannot be reached.
+without confirmation, a clear message when the gateway cannot be reached, and key create
+in a shell without the daemon's provider secrets.
 Run from the repo root: python3 tests/integration/test_cli.py [NAME-FILTER]"""
 
 import os
@@ -122,6 +123,31 @@ def missing_key_explained(env):
     code, out, err = cli(d, "notice", "list", key=None)
     check(code != 0, "gatewayctl without a key exited 0")
     check("GATEWAY_KEY" in err or "--key" in err, "no hint how to give a key: %r" % err)
+
+
+@test
+def key_create_without_provider_secrets(env):
+    """key create reads the config only for the database path: it must work in a shell
+    without the daemon's secret_env variables, and the key must then work in the daemon."""
+    var, secret = "GWTEST_CLI_PROVIDER_SECRET", "cli-secret-Hq3v"
+    fake = env.fake(secret=secret)
+    providers = {ch: webhook_provider(ch, fake.url + "/" + ch, secret=None, secret_env=var)
+                 for ch in ("sms", "wechat")}
+    d = env.daemon(start=False, providers=providers)
+    environ = dict(os.environ)
+    environ.pop(var, None)
+    r = subprocess.run([gwtest.GATEWAYCTL, "key", "create", "--role", "dispatcher",
+                        "--config", d.config], cwd=gwtest.REPO, env=environ,
+                       capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    out = r.stdout.decode("utf-8", "replace")
+    err = r.stderr.decode("utf-8", "replace")
+    eq(r.returncode, 0, "key create exit code with %s unset (stderr %r)" % (var, err))
+    check(var not in err, "key create complained about %s: %r" % (var, err))
+    m = re.fullmatch(r"(gwk_[0-9a-f]{64})\n", out)
+    check(m, "key create did not print just the key: %r" % out)
+    d.extra_env[var] = secret
+    d.start()
+    d.ok("GET", "/api/v1/notices", key=m.group(1), expect=200)
 
 
 if __name__ == "__main__":

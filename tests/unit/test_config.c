@@ -1,7 +1,8 @@
 /* test_config: config_load against INI files written to a private temporary directory,
  * plus the demo config/gateway.ini (tests run from the repository root). Checks defaults,
  * every kind of problem message (FILE:LINE, key, suggestion), problem collection, secrets
- * from the environment, and that no secret ever shows up in a message. */
+ * from the environment (and loading without them for tools), and that no secret ever shows
+ * up in a message. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -380,6 +381,50 @@ TEST(test_secret_from_env)
 	fx_cleanup(&fx);
 }
 
+/* Tools such as gatewayctl key create load the daemon's file without its secrets. */
+TEST(test_skip_secrets)
+{
+	struct fixture fx;
+	const char *ini = "[provider.w]\ntype = webhook\nchannel = sms\n"
+			  "url = https://example.com/send\nsecret_env = " ENV_VAR "\n"
+			  "[provider.f]\ntype = webhook\nchannel = wechat\n"
+			  "url = https://example.com/wx\nsecret = from-file\n"
+			  "[provider.n]\ntype = webhook\nchannel = wechat\n"
+			  "url = https://example.com/none\n"
+			  "[store]\npath = var/skip.db\n";
+
+	fx_init(&fx);
+	unsetenv(ENV_VAR);
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK_INT(fx.probs.n, 2);
+	CHECK(has_problem(&fx, 5, "secret_env: environment variable " ENV_VAR " is not set"));
+	CHECK(has_problem(&fx, 11, "[provider.n] secret: is missing"));
+	CHECK(strstr(fx.e.msg, ENV_VAR) != NULL);
+	memset(&fx.cfg, 'x', sizeof(fx.cfg));
+	CHECK_INT(config_load_opts(&fx.cfg, fx.path, CONFIG_SKIP_SECRETS, &fx.probs, &fx.e), 0);
+	CHECK_INT(fx.probs.n, 0);
+	CHECK_STR(fx.cfg.db_path, "var/skip.db");
+	CHECK_INT(fx.cfg.nproviders, 3);
+	for (int i = 0; i < fx.cfg.nproviders; i++)
+		CHECK_STR(fx.cfg.providers[i].secret, "");
+	/* Not even a secret that is there is read. */
+	setenv(ENV_VAR, SECRET, 1);
+	CHECK_INT(config_load_opts(&fx.cfg, fx.path, CONFIG_SKIP_SECRETS, NULL, &fx.e), 0);
+	CHECK_STR(fx.cfg.providers[0].secret, "");
+	unsetenv(ENV_VAR);
+	/* Other problems are still problems. */
+	CHECK_INT(load_text(&fx,
+			    "[provider.w]\ntype = webhook\nchannel = sms\n"
+			    "secret_env = " ENV_VAR "\n[stor]\n"),
+		  ERR_INVALID);
+	CHECK_INT(config_load_opts(&fx.cfg, fx.path, CONFIG_SKIP_SECRETS, &fx.probs, &fx.e),
+		  ERR_INVALID);
+	CHECK_INT(fx.probs.n, 2);
+	CHECK(has_problem(&fx, 1, "[provider.w] url: is missing"));
+	CHECK(has_problem(&fx, 5, "did you mean [store]?"));
+	fx_cleanup(&fx);
+}
+
 TEST(test_secret_never_in_messages)
 {
 	struct fixture fx;
@@ -441,6 +486,7 @@ int main(void)
 	RUN(test_signature_and_misc);
 	RUN(test_long_lines);
 	RUN(test_secret_from_env);
+	RUN(test_skip_secrets);
 	RUN(test_secret_never_in_messages);
 	RUN(test_missing_file);
 	RUN(test_utility_names);
