@@ -12,6 +12,7 @@
 
 #include "areas.h"
 #include "auth.h"
+#include "inbound.h"
 #include "log.h"
 #include "notices.h"
 #include "residents.h"
@@ -21,7 +22,7 @@
 
 #define MAX_PARAMS 2
 
-enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV };
+enum body_kind { BODY_NONE, BODY_JSON, BODY_RAW };
 
 struct call {
 	const struct http_in *in;
@@ -29,7 +30,8 @@ struct call {
 	char params[MAX_PARAMS][256];
 	json_t *json; /* BODY_JSON routes */
 	int status; /* set by the handler, default 200 */
-	char *text; /* a text answer instead of JSON (metrics) */
+	char *text; /* a text answer instead of JSON (metrics, provider push answers) */
+	const char *text_type; /* its content type */
 };
 
 struct api;
@@ -100,6 +102,7 @@ static int h_metrics(struct api *a, struct call *c, json_t **out, struct err *e)
 {
 	(void)out;
 	c->text = metrics_render(a->metrics, store_queue_depth(c->store));
+	c->text_type = "text/plain; version=0.0.4";
 	return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
 
@@ -241,13 +244,46 @@ static int h_notices_list(struct api *a, struct call *c, json_t **out, struct er
 	return store_notice_list(c->store, limit, out, e);
 }
 
+/* A provider's push: answered with the body the provider expects once it is stored. */
+static int push(struct api *a, struct call *c, enum inbound_kind kind, struct err *e)
+{
+	const char *answer = NULL;
+	json_t *sum = NULL;
+	int rc;
+
+	rc = inbound_push(c->store, a->cfg, c->params[0], kind, http_in_query(c->in, "token"),
+			  c->in->body, c->in->body_len, now(a), &answer, &sum, e);
+	if (rc < 0) {
+		log_warn("push to /callbacks/%.64s refused: %s", c->params[0], e->msg);
+		return rc;
+	}
+	log_info("push from %.64s: %s", c->params[0],
+		 kind == INBOUND_RECEIPTS ? "receipts" : "replies");
+	json_decref(sum);
+	c->text = strdup(answer);
+	c->text_type = "application/json; charset=utf-8";
+	return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
+}
+
+static int h_push_receipts(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	(void)out;
+	return push(a, c, INBOUND_RECEIPTS, e);
+}
+
+static int h_push_replies(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	(void)out;
+	return push(a, c, INBOUND_REPLIES, e);
+}
+
 static const struct route routes[] = {
 	{ "GET", "/healthz", 0, BODY_NONE, h_healthz },
 	{ "GET", "/metrics", 0, BODY_NONE, h_metrics },
 	{ "POST", "/api/v1/areas", PERM_AREAS_WRITE, BODY_JSON, h_areas_post },
 	{ "GET", "/api/v1/areas", PERM_RESIDENTS_READ, BODY_NONE, h_areas_get },
-	{ "POST", "/api/v1/areas/import", PERM_AREAS_WRITE, BODY_CSV, h_areas_import },
-	{ "POST", "/api/v1/residents/import", PERM_RESIDENTS_IMPORT, BODY_CSV, h_residents_import },
+	{ "POST", "/api/v1/areas/import", PERM_AREAS_WRITE, BODY_RAW, h_areas_import },
+	{ "POST", "/api/v1/residents/import", PERM_RESIDENTS_IMPORT, BODY_RAW, h_residents_import },
 	{ "POST", "/api/v1/residents", PERM_RESIDENTS_WRITE, BODY_JSON, h_residents_post },
 	{ "GET", "/api/v1/residents", PERM_RESIDENTS_READ, BODY_NONE, h_residents_list },
 	{ "GET", "/api/v1/residents/{}", PERM_RESIDENTS_READ, BODY_NONE, h_resident_get },
@@ -258,6 +294,9 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/notices", PERM_NOTICES_SEND, BODY_JSON, h_notices_post },
 	{ "GET", "/api/v1/notices", PERM_NOTICES_READ, BODY_NONE, h_notices_list },
 	{ "GET", "/api/v1/notices/{}", PERM_NOTICES_READ, BODY_NONE, h_notice_get },
+	/* Provider pushes: no API key; the provider's callback_token in ?token= instead. */
+	{ "POST", "/callbacks/{}/receipts", 0, BODY_RAW, h_push_receipts },
+	{ "POST", "/callbacks/{}/replies", 0, BODY_RAW, h_push_replies },
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
@@ -384,9 +423,10 @@ static int decode_body(const struct route *r, struct call *c, struct err *e)
 
 	if (r->body == BODY_NONE)
 		return 0;
-	if (r->body == BODY_CSV)
+	if (r->body == BODY_RAW)
 		return c->in->body_len == 0
-			? err_set(e, ERR_INVALID, "", "the body is empty; send the CSV file")
+			? err_set(e, ERR_INVALID, "",
+				  "the body is empty; send the file or the push")
 			: 0;
 	if (!utf8_valid(c->in->body, c->in->body_len, &bad))
 		return err_set(e, ERR_INVALID, "",
@@ -433,7 +473,7 @@ static void handle(void *ctx, const struct http_in *in, struct http_out *out)
 		answer_error(out, status_of(rc), &e);
 	} else if (c.text != NULL) {
 		out->status = 200;
-		out->content_type = "text/plain; version=0.0.4";
+		out->content_type = c.text_type;
 		out->body = c.text;
 		out->body_len = strlen(c.text);
 	} else {

@@ -17,6 +17,18 @@
 
 enum utility { UTIL_WATER, UTIL_POWER, UTIL_HEAT, UTIL_COUNT };
 
+#define PROVIDER_MAX_TEMPLATES 16
+
+/* A provider-approved template for one message kind: template.KIND = id and
+ * params.KIND = the template's parameters, comma-separated, each "name" (our variable of
+ * that name) or "name=variable" (Tencent: the order is {1}, {2}, ...; WeChat: keyword
+ * names such as thing1=area). */
+struct provider_template {
+	char kind[24];
+	char id[96];
+	char params[400];
+};
+
 struct provider_config {
 	char name[64]; /* from the section name [provider.NAME] */
 	char type[32]; /* "file" | "webhook" */
@@ -28,6 +40,18 @@ struct provider_config {
 	int rate_per_s; /* 0 = unlimited; default 0 */
 	int concurrency; /* requests in flight at once; default 16 */
 	int batch; /* recipients per request for identical text; default 1 */
+	char endpoint[512]; /* API base URL; "" = the provider's public endpoint */
+	int tls_verify; /* default 1; 0 only when this section says tls_verify = off */
+	char key_id[128]; /* Alibaba AccessKeyId, Tencent SecretId, WeChat appid */
+	char sign_name[64]; /* approved SMS signature text (without 【】) */
+	char app_id[64]; /* Tencent SmsSdkAppId */
+	char region[32]; /* Tencent X-TC-Region (ap-guangzhou), Alibaba RegionId (cn-hangzhou) */
+	char sig_version[8]; /* Alibaba: "v3" (default) or "v2" */
+	char callback_token[128]; /* pushes to /callbacks/NAME/... must carry ?token=this */
+	int breaker_threshold; /* RETRY-class failures in a row that open the circuit; 5 */
+	int breaker_cooldown_s; /* how long an open circuit keeps traffic away; 60 */
+	struct provider_template templates[PROVIDER_MAX_TEMPLATES];
+	int ntemplates;
 	int line; /* line of the section header, for messages */
 };
 
@@ -100,6 +124,9 @@ enum config_load_flags {
 int config_load_opts(struct gw_config *cfg, const char *path, unsigned flags,
 		     struct config_problems *probs, struct err *e);
 
+/* The template of a provider for a kind, or NULL. */
+const struct provider_template *config_provider_template(const struct provider_config *pc,
+							 const char *kind);
 /* The provider named name, or NULL. */
 const struct provider_config *config_provider(const struct gw_config *cfg, const char *name);
 const char *config_utility_name(enum utility u);

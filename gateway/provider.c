@@ -31,6 +31,7 @@ const char *outcome_name(enum outcome o)
 	case OUTCOME_RETRY: return "retry";
 	case OUTCOME_THROTTLED: return "throttled";
 	case OUTCOME_PERMANENT: return "permanent";
+	case OUTCOME_UNKNOWN: return "unknown";
 	}
 	return "unknown";
 }

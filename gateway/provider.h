@@ -13,12 +13,15 @@
 #include "config.h"
 #include "err.h"
 #include "http_client.h"
+#include "templates.h"
 
 enum outcome {
 	OUTCOME_OK, /* accepted by the provider */
 	OUTCOME_RETRY, /* transient: timeouts, 5xx, connection refused: back off, retry */
 	OUTCOME_THROTTLED, /* provider said slow down: pause the provider, retry later */
 	OUTCOME_PERMANENT, /* bad number, unsubscribed, rejected: fail with the reason */
+	OUTCOME_UNKNOWN, /* a non-idempotent send timed out: it may or may not have gone;
+			    reconcile (receipts, status query) before sending again */
 };
 
 const char *outcome_name(enum outcome o);
@@ -31,6 +34,11 @@ struct prov_msg {
 	const char *to; /* normalised mobile (11 digits) or openid */
 	const char *text; /* rendered text; SMS texts carry the signature */
 	int64_t now_ms; /* when the worker sends it (providers never read the clock) */
+	/* The notice's template variables (name -> rendered value), for providers that send
+	 * provider-approved templates with parameters instead of free text. */
+	const struct tmpl_var *vars;
+	size_t nvars;
+	const char *url; /* tracking page for WeChat messages, or NULL */
 };
 
 struct prov_result {
@@ -38,6 +46,27 @@ struct prov_result {
 	char reason[160]; /* why, for anything but OK: "HTTP 503 Service Unavailable" */
 	char ref[96]; /* the provider's id for the message, when it gave one */
 	int retry_after_ms; /* THROTTLED: what the provider asked for; 0 = use the default */
+	int unreachable; /* PERMANENT because the recipient cannot be reached on this channel
+			    (WeChat: unfollowed, invalid openid): fall back to another channel */
+};
+
+/* A delivery receipt (status report) pushed by a provider. */
+struct prov_receipt {
+	char ref[96]; /* the id the send answer gave (Alibaba BizId, Tencent SerialNo) */
+	char phone[16]; /* normalised 11-digit mobile */
+	char out_id[64]; /* our id echoed back (Alibaba OutId), or "" */
+	int delivered; /* 1 delivered, 0 failed */
+	char code[64]; /* the carrier's code: DELIVERED, DELIVRD, MK:0001, ... */
+	char desc[128]; /* its description, when given */
+	int64_t at_ms; /* when the handset received it (or the report time) */
+};
+
+/* An SMS a resident sent back (reply to our number). */
+struct prov_reply {
+	char phone[16]; /* normalised 11-digit mobile */
+	char text[512]; /* UTF-8 */
+	char ext[32]; /* extension code / sign, when given */
+	int64_t at_ms;
 };
 
 struct provider_ops {
@@ -53,6 +82,19 @@ struct provider_ops {
 	/* HTTP providers: classify the answer (or transport failure) for each message. */
 	void (*classify)(void *state, const struct http_response *resp, const struct prov_msg *msgs,
 			 size_t n, struct prov_result *res);
+	/* 1 when a retry after a timeout cannot make a second message (our webhook sends an
+	 * idempotency key, WeChat has client_msg_id); 0 for the cloud SMS APIs, whose
+	 * timeouts are OUTCOME_UNKNOWN. */
+	int idempotent;
+	/* Optional: parse a status-report push into receipts (at most max); *n gets the count.
+	 * ERR_INVALID for a body that is not the provider's format. */
+	int (*parse_receipts)(const char *body, size_t len, struct prov_receipt *out, int max,
+			      int *n, struct err *e);
+	/* Optional: parse an inbound-SMS push into replies. */
+	int (*parse_replies)(const char *body, size_t len, struct prov_reply *out, int max,
+			     int *n, struct err *e);
+	/* What to answer a push that was taken (e.g. {"code":0,"msg":"接收成功"}). */
+	const char *push_answer;
 };
 
 extern const struct provider_ops provider_file; /* providers/file.c */

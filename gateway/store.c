@@ -53,6 +53,23 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_expiry ON outbox(expires_at) WHERE state = 0;"
 	"CREATE INDEX outbox_sending ON outbox(state) WHERE state = 1;"
 	"CREATE INDEX outbox_resident ON outbox(resident_id);",
+	/* 2: template variables, receipts, replies, the message history's decisions */
+	"ALTER TABLE notices ADD COLUMN vars TEXT;"
+	"CREATE INDEX outbox_ref ON outbox(ref, address) WHERE ref IS NOT NULL;"
+	"CREATE TABLE receipts(id INTEGER PRIMARY KEY, provider TEXT NOT NULL,"
+	" ref TEXT NOT NULL, phone TEXT NOT NULL, delivered INTEGER NOT NULL, code TEXT,"
+	" description TEXT, at INTEGER, received_at INTEGER NOT NULL,"
+	" UNIQUE(provider, ref, phone));"
+	"CREATE TABLE inbound(id INTEGER PRIMARY KEY, provider TEXT NOT NULL, phone TEXT NOT NULL,"
+	" resident_id INTEGER REFERENCES residents(id), text TEXT NOT NULL, at INTEGER,"
+	" received_at INTEGER NOT NULL, action TEXT NOT NULL,"
+	" UNIQUE(provider, phone, at, text));"
+	"CREATE INDEX inbound_resident ON inbound(resident_id);"
+	"CREATE INDEX residents_mobile ON residents(mobile);"
+	"CREATE TABLE events(id INTEGER PRIMARY KEY,"
+	" outbox_id INTEGER NOT NULL REFERENCES outbox(id), at INTEGER NOT NULL,"
+	" what TEXT NOT NULL);"
+	"CREATE INDEX events_outbox ON events(outbox_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -206,6 +223,34 @@ const char *const store_sql[ST_COUNT] = {
 		       " WHERE state = 1",
 	[ST_TEXT] = "SELECT CASE ?2 WHEN 'sms' THEN text_sms ELSE text_wechat END, kind"
 		    " FROM notices WHERE id = ?1",
+	[ST_RECEIPT_ADD] = "INSERT OR IGNORE INTO receipts(provider, ref, phone, delivered, code,"
+			   " description, at, received_at) VALUES(?,?,?,?,?,?,?,?)",
+	/* ?1 ref, ?2 phone, ?3 delivered, ?4 reason, ?5 now: only a sent message moves. */
+	[ST_RECEIPT_APPLY] = "UPDATE outbox SET state = CASE WHEN ?3 THEN 3 ELSE 4 END,"
+			     " reason = ?4, updated_at = ?5 WHERE ref = ?1 AND address = ?2"
+			     " AND state = 2",
+	/* Receipts that came before the send was recorded: ?1 outbox id. */
+	[ST_RECEIPT_EARLY] = "SELECT r.delivered, r.code, r.description, o.address FROM outbox o"
+			     " JOIN receipts r ON r.ref = o.ref AND r.phone = o.address"
+			     " WHERE o.id = ?1",
+	[ST_INBOUND_ADD] = "INSERT OR IGNORE INTO inbound(provider, phone, resident_id, text, at,"
+			   " received_at, action) VALUES(?1, ?2, (SELECT id FROM residents"
+			   " WHERE mobile = ?2 AND deleted_at IS NULL ORDER BY id LIMIT 1),"
+			   " ?3, ?4, ?5, ?6)",
+	[ST_OPT_OUT_PHONE] = "UPDATE residents SET opt_out_sms = 1, updated_at = ?2"
+			     " WHERE mobile = ?1 AND opt_out_sms = 0",
+	[ST_EVENT_ADD] = "INSERT INTO events(outbox_id, at, what) VALUES(?,?,?)",
+	[ST_EVENTS_OF] =
+		"SELECT e.at, e.what, o.notice_id, o.channel FROM events e JOIN outbox o ON o.id = e.outbox_id"
+		" JOIN residents r ON r.id = o.resident_id WHERE r.account = ?1"
+		" ORDER BY e.id DESC LIMIT 500",
+	[ST_FALLBACK] = "INSERT OR IGNORE INTO outbox(notice_id, resident_id, channel, address,"
+			" state, urgent, not_before, expires_at, reason, created_at, updated_at)"
+			" SELECT o.notice_id, o.resident_id, ?2, r.mobile, 0, o.urgent, ?3,"
+			" o.expires_at, 'fallback from ' || o.channel, ?3, ?3 FROM outbox o"
+			" JOIN residents r ON r.id = o.resident_id WHERE o.id = ?1"
+			" AND coalesce(r.mobile, '') <> '' AND (r.opt_out_sms = 0 OR o.urgent)",
+	[ST_OPENID_DROP] = "UPDATE residents SET openid = NULL, updated_at = ?2 WHERE openid = ?1",
 	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
 		     " + (SELECT count(*) FROM outbox WHERE state = 1)",
 };

@@ -145,6 +145,10 @@ struct outbox_update {
 	const char *reason; /* may be NULL */
 	const char *provider;
 	const char *ref; /* provider's message id, may be NULL */
+	const char *event; /* a decision for the message's history ("provider aliyun: ..."), or
+			      NULL when the row itself says all (a first-try send) */
+	const char *fallback; /* on MSG_FAILED: queue the message on this channel instead
+				 ("sms") when the resident can be reached there; or NULL */
 };
 /* Applies all updates in one transaction. */
 int store_outbox_record(struct store *s, const struct outbox_update *u, int n, int64_t now_ms,
@@ -156,6 +160,26 @@ int store_outbox_recover(struct store *s, struct err *e);
 /* The rendered text of a notice for a channel (*out malloc'd) and the notice's kind. */
 int store_notice_text(struct store *s, int64_t notice_id, const char *channel, char **out,
 		      char kind[16], struct err *e);
+/* ---- receipts, replies, decisions ---- */
+struct store_receipt {
+	const char *provider, *ref, *phone;
+	int delivered;
+	const char *code, *desc;
+	int64_t at_ms;
+};
+/* Stores a receipt (a repeat is ignored: *applied 0) and applies it to the sent message it
+ * belongs to (by ref and phone). A receipt for a send not recorded yet is kept and applied
+ * when the send is recorded. *applied: 1 when a message changed state. */
+int store_receipt_add(struct store *s, const struct store_receipt *r, int64_t now_ms, int *applied,
+		      struct err *e);
+/* Stores an inbound SMS with its action ("opt_out" also opts every resident with that
+ * mobile out of non-emergency SMS; "stored" keeps it for the flow that asked). *dup: 1
+ * when the same reply was stored before (pushes repeat). */
+int store_inbound_add(struct store *s, const char *provider, const char *phone, const char *text,
+		      int64_t at_ms, const char *action, int64_t now_ms, int *dup, struct err *e);
+/* The resident with this openid unfollowed: the openid is dropped everywhere. */
+int store_openid_drop(struct store *s, const char *openid, int64_t now_ms, struct err *e);
+
 /* Number of queued + sending messages, or -1 when the store fails. */
 int64_t store_queue_depth(struct store *s);
 

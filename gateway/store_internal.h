@@ -57,6 +57,15 @@ enum st {
 	ST_EXPIRE,
 	ST_RECOVER,
 	ST_TEXT,
+	ST_RECEIPT_ADD,
+	ST_RECEIPT_APPLY,
+	ST_RECEIPT_EARLY,
+	ST_INBOUND_ADD,
+	ST_OPT_OUT_PHONE,
+	ST_EVENT_ADD,
+	ST_EVENTS_OF,
+	ST_FALLBACK,
+	ST_OPENID_DROP,
 	ST_DEPTH,
 	ST_COUNT
 };
@@ -82,5 +91,12 @@ int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what)
 const char *store_col_text(sqlite3_stmt *q, int i);
 /* Puts ms (column i, NULL -> JSON null) into obj under key, as ISO 8601 local time. */
 void store_json_time(struct store *s, json_t *obj, const char *key, sqlite3_stmt *q, int i);
+
+/* store_inbound.c, for store_outbox_record and the history. */
+int store_receipt_early(struct store *s, int64_t outbox_id, const char *ref, int64_t now_ms,
+			struct err *e);
+int store_outbox_decide(struct store *s, const struct outbox_update *u, int64_t now_ms,
+			struct err *e);
+json_t *store_events_json(struct store *s, const char *account);
 
 #endif

@@ -428,12 +428,19 @@ int store_outbox_record(struct store *s, const struct outbox_update *u, int n, i
 	if ((rc = store_begin(s, e)) < 0)
 		return rc;
 	for (int i = 0; i < n; i++) {
-		if ((rc = record_one(s, &u[i], now_ms, e)) < 0) {
-			store_rollback(s);
-			return rc;
-		}
+		if ((rc = record_one(s, &u[i], now_ms, e)) < 0)
+			goto fail;
+		if (u[i].state == MSG_SENT && u[i].ref != NULL &&
+		    (rc = store_receipt_early(s, u[i].id, u[i].ref, now_ms, e)) < 0)
+			goto fail;
+		if ((u[i].event || u[i].fallback) &&
+		    (rc = store_outbox_decide(s, &u[i], now_ms, e)) < 0)
+			goto fail;
 	}
 	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return rc;
 }
 
 int store_outbox_expire(struct store *s, int64_t now_ms, struct err *e)

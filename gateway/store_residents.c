@@ -419,6 +419,7 @@ int store_resident_history(struct store *s, const char *account, json_t **out, s
 		json_decref(arr);
 		return store_db_err(s, e, "reading a resident's history");
 	}
-	*out = json_pack("{s:s, s:o}", "account", account, "messages", arr);
+	*out = json_pack("{s:s, s:o, s:o}", "account", account, "messages", arr, "decisions",
+			 store_events_json(s, account));
 	return 0;
 }

@@ -151,6 +151,7 @@ static void apply_result(struct worker *w, struct slot *s, const struct prov_res
 		metrics_result(w->env.metrics, w->pidx, MR_THROTTLED, 1);
 		finish(w, s, MSG_QUEUED, w->thr.paused_until_ms, 1, r->reason, NULL);
 		return;
+	case OUTCOME_UNKNOWN:
 	case OUTCOME_RETRY:
 		if (s->m.attempts < w->pol.max_attempts) {
 			metrics_result(w->env.metrics, w->pidx, MR_RETRIED, 1);

@@ -3,7 +3,8 @@
 # apt-get, otherwise prints the exact apt-get line and fails. Called by `make deps`.
 set -u
 pc_pkgs=(libcurl:libcurl4-openssl-dev libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev
-         inih:libinih-dev sqlite3:libsqlite3-dev libqrencode:libqrencode-dev)
+         inih:libinih-dev sqlite3:libsqlite3-dev libqrencode:libqrencode-dev
+         expat:libexpat1-dev)
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)

@@ -201,13 +201,13 @@ TEST(open_creates_schema_in_wal_mode_and_reopen_keeps_it)
 	struct err e;
 
 	fx_open(&fx);
-	CHECK_INT(store_schema_version(fx.s), 1);
+	CHECK_INT(store_schema_version(fx.s), 2);
 	add_area(&fx, "D1", "上城区", NULL, "district");
 	snprintf(wal, sizeof(wal), "%s-wal", fx.path);
 	CHECK(stat(wal, &st) == 0);
 	sql_query(&fx, mode, sizeof(mode), "PRAGMA journal_mode");
 	CHECK_STR(mode, "wal");
-	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 1);
+	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 2);
 	CHECK_INT(SQL_INT(&fx,
 			  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name"
 			  " IN ('api_keys','areas','residents','resident_areas','notices',"
@@ -217,7 +217,7 @@ TEST(open_creates_schema_in_wal_mode_and_reopen_keeps_it)
 	store_close(fx.s);
 	fx.s = NULL;
 	CHECK_INT(store_open(fx.path, &fx.s, &e), 0);
-	CHECK_INT(store_schema_version(fx.s), 1);
+	CHECK_INT(store_schema_version(fx.s), 2);
 	CHECK(store_area_exists(fx.s, "D1"));
 	fx_close(&fx);
 }
@@ -233,15 +233,15 @@ TEST(newer_schema_is_refused_with_a_clear_message)
 	store_close(fx.s);
 	fx.s = NULL;
 	CHECK_INT(sqlite3_open(fx.path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	err_clear(&e);
 	CHECK_INT(store_open(fx.path, &s2, &e), ERR_INVALID);
 	CHECK(s2 == (struct store *)&fx);
-	CHECK(strstr(e.msg, "version 2") != NULL);
+	CHECK(strstr(e.msg, "version 99") != NULL);
 	CHECK(strstr(e.msg, "newer") != NULL);
-	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 2);
+	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 99);
 	fx_close(&fx);
 }
 
@@ -842,7 +842,9 @@ TEST(claim_urgent_only_then_all)
 
 static struct outbox_update upd(int64_t id, int state, const char *reason, const char *ref)
 {
-	struct outbox_update u = { id, state, 0, 0, reason, "demo_sms", ref };
+	struct outbox_update u = {
+		.id = id, .state = state, .reason = reason, .provider = "demo_sms", .ref = ref
+	};
 
 	return u;
 }

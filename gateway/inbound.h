@@ -1,0 +1,32 @@
+/* inbound: what providers push back to us — delivery receipts and residents' SMS replies.
+ * Owns: checking a push's token, having the provider parse it, storing receipts (which turn
+ * sent into delivered or failed) and replies, and reading a reply: 退订, TD, T, R (拒收) and
+ * the like opt the number out of non-emergency SMS; anything else is stored against the
+ * resident for the flow that asked a question. Called by the API's /callbacks routes. */
+#ifndef GATEWAY_INBOUND_H
+#define GATEWAY_INBOUND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+
+/* True when text is an opt-out reply (full-width letters, spaces and case tolerated). */
+bool inbound_is_opt_out(const char *text);
+
+enum inbound_kind { INBOUND_RECEIPTS, INBOUND_REPLIES };
+
+/* Handles a push for provider `name` (a [provider.NAME] section). token: the ?token= of
+ * the request. ERR_NOTFOUND: no such provider or it takes no such push; ERR_FORBIDDEN:
+ * wrong token; ERR_INVALID: not the provider's format. On success *answer is the body the
+ * provider expects back (static) and *summary counts what was done (caller decrefs). */
+int inbound_push(struct store *s, const struct gw_config *cfg, const char *name,
+		 enum inbound_kind kind, const char *token, const char *body, size_t len,
+		 int64_t now_ms, const char **answer, json_t **summary, struct err *e);
+
+#endif
