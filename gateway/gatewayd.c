@@ -108,8 +108,9 @@ static int start_workers(struct daemon *d)
 		const struct provider_config *pc = config_provider(&d->cfg, names[i]);
 		if (names[i][0] == '\0' || pc == NULL)
 			continue;
-		if (worker_start(&env, channels[i], (int)(pc - d->cfg.providers), sweeper,
-				 &d->workers[i], &e) < 0) {
+		int pidx = (int)(pc - d->cfg.providers);
+
+		if (worker_start(&env, channels[i], &pidx, 1, sweeper, &d->workers[i], &e) < 0) {
 			log_error("cannot start the %s worker: %s", channels[i], e.msg);
 			return -1;
 		}

@@ -405,7 +405,8 @@ static int area_text(const struct notices_env *env, const struct req *r, char *o
 }
 
 /* Renders the text of every channel the notice uses into texts[0] (sms), texts[1]. */
-static int render(const struct notices_env *env, const struct req *r, char *texts[2], struct err *e)
+static int render(const struct notices_env *env, const struct req *r, char *texts[2],
+		  char **vars_json, struct err *e)
 {
 	static const char *const chans[2] = { "sms", "wechat" };
 	char area[1024], start[32], end[32], company[128];
@@ -445,7 +446,13 @@ static int render(const struct notices_env *env, const struct req *r, char *text
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	/* Kept with the notice for providers that send approved templates with parameters. */
+	json_t *obj = json_object();
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		json_object_set_new(obj, vars[i].name, json_string(vars[i].value));
+	*vars_json = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	return *vars_json ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
 
 static void build_notice(const struct notices_env *env, const struct req *r, char *texts[2],
@@ -494,15 +501,16 @@ int notices_post(const struct notices_env *env, const json_t *body, bool dry_run
 	struct req *r = calloc(1, sizeof(*r));
 	struct notice n;
 	struct notice_counts counts = { 0 };
-	char *texts[2] = { NULL, NULL };
+	char *texts[2] = { NULL, NULL }, *vars_json = NULL;
 	int rc;
 
 	if (r == NULL)
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	if ((rc = parse_request(env, body, r, e)) < 0 || (rc = check_times(env, r, e)) < 0 ||
-	    (rc = check_channels(env, r, e)) < 0 || (rc = render(env, r, texts, e)) < 0)
+	    (rc = check_channels(env, r, e)) < 0 || (rc = render(env, r, texts, &vars_json, e)) < 0)
 		goto out;
 	build_notice(env, r, texts, &n);
+	n.vars_json = vars_json;
 	if (dry_run) {
 		rc = store_notice_preview(env->store, &n, r->areas, r->nareas, &counts, e);
 		if (rc == 0)
@@ -515,6 +523,7 @@ int notices_post(const struct notices_env *env, const json_t *body, bool dry_run
 out:
 	free(texts[0]);
 	free(texts[1]);
+	free(vars_json);
 	json_decref(r->orig_areas);
 	free(r);
 	return rc;

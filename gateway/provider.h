@@ -91,8 +91,8 @@ struct provider_ops {
 	int (*parse_receipts)(const char *body, size_t len, struct prov_receipt *out, int max,
 			      int *n, struct err *e);
 	/* Optional: parse an inbound-SMS push into replies. */
-	int (*parse_replies)(const char *body, size_t len, struct prov_reply *out, int max,
-			     int *n, struct err *e);
+	int (*parse_replies)(const char *body, size_t len, struct prov_reply *out, int max, int *n,
+			     struct err *e);
 	/* What to answer a push that was taken (e.g. {"code":0,"msg":"接收成功"}). */
 	const char *push_answer;
 };

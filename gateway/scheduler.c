@@ -172,3 +172,51 @@ bool throttle_paused(const struct throttle *t, int64_t now_ms)
 {
 	return now_ms < t->paused_until_ms;
 }
+
+void breaker_init(struct breaker *b, int threshold, int64_t cooldown_ms)
+{
+	b->threshold = threshold > 0 ? threshold : 5;
+	b->cooldown_ms = cooldown_ms > 0 ? cooldown_ms : 60000;
+	b->failures = 0;
+	b->open_until_ms = 0;
+	b->trial = false;
+}
+
+bool breaker_open(const struct breaker *b, int64_t now_ms)
+{
+	return b->open_until_ms != 0 && now_ms < b->open_until_ms;
+}
+
+bool breaker_allows(const struct breaker *b, int64_t now_ms)
+{
+	if (b->open_until_ms == 0)
+		return true;
+	return now_ms >= b->open_until_ms && !b->trial;
+}
+
+void breaker_started(struct breaker *b, int64_t now_ms)
+{
+	if (b->open_until_ms != 0 && now_ms >= b->open_until_ms)
+		b->trial = true;
+}
+
+void breaker_success(struct breaker *b)
+{
+	b->failures = 0;
+	b->open_until_ms = 0;
+	b->trial = false;
+}
+
+bool breaker_failure(struct breaker *b, int64_t now_ms)
+{
+	/* A failed trial re-opens at once; otherwise count towards the threshold. */
+	if (b->trial || ++b->failures >= b->threshold) {
+		bool was_closed = b->open_until_ms == 0 || b->trial;
+
+		b->open_until_ms = now_ms + b->cooldown_ms;
+		b->trial = false;
+		b->failures = 0;
+		return was_closed;
+	}
+	return false;
+}

@@ -53,4 +53,24 @@ void throttle_hit(struct throttle *t, int64_t now_ms, int retry_after_ms);
 void throttle_ok(struct throttle *t);
 bool throttle_paused(const struct throttle *t, int64_t now_ms);
 
+/* Circuit breaker: after `threshold` RETRY-class failures in a row a provider is taken
+ * out for cooldown_ms and traffic goes to the next one; after the cooldown one request is
+ * let through (half open): success closes the circuit, failure opens it again. */
+struct breaker {
+	int threshold;
+	int64_t cooldown_ms;
+	int failures;
+	int64_t open_until_ms; /* 0 when closed */
+	bool trial; /* half open: a trial request is in flight */
+};
+void breaker_init(struct breaker *b, int threshold, int64_t cooldown_ms);
+/* May a request go now? In the half-open state only one at a time. */
+bool breaker_allows(const struct breaker *b, int64_t now_ms);
+/* Call when a request is started (marks the half-open trial as taken). */
+void breaker_started(struct breaker *b, int64_t now_ms);
+void breaker_success(struct breaker *b);
+/* Returns true when this failure opened (or re-opened) the circuit. */
+bool breaker_failure(struct breaker *b, int64_t now_ms);
+bool breaker_open(const struct breaker *b, int64_t now_ms);
+
 #endif

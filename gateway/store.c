@@ -160,8 +160,8 @@ const char *const store_sql[ST_COUNT] = {
 	[ST_NOTICE_INSERT] =
 		"INSERT INTO notices(outage_id, references_id, kind, utility,"
 		" start_at, end_at, reason, hotline, channels, urgent, forced, text_sms, text_wechat,"
-		" sms_parts, created_at, expires_at) VALUES(coalesce(?1, 0),?2,?3,?4,?5,?6,?7,?8,?9,"
-		" ?10,?11,?12,?13,?14,?15,?16)",
+		" sms_parts, created_at, expires_at, vars) VALUES(coalesce(?1, 0),?2,?3,?4,?5,?6,?7,"
+		" ?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
 	[ST_NOTICE_AREA_ADD] = "INSERT OR IGNORE INTO notice_areas(notice_id, area_code)"
 			       " VALUES(?,?)",
 	[ST_OB_SMS] =
@@ -223,6 +223,7 @@ const char *const store_sql[ST_COUNT] = {
 		       " WHERE state = 1",
 	[ST_TEXT] = "SELECT CASE ?2 WHEN 'sms' THEN text_sms ELSE text_wechat END, kind"
 		    " FROM notices WHERE id = ?1",
+	[ST_NOTICE_VARS] = "SELECT vars FROM notices WHERE id = ?1",
 	[ST_RECEIPT_ADD] = "INSERT OR IGNORE INTO receipts(provider, ref, phone, delivered, code,"
 			   " description, at, received_at) VALUES(?,?,?,?,?,?,?,?)",
 	/* ?1 ref, ?2 phone, ?3 delivered, ?4 reason, ?5 now: only a sent message moves. */

@@ -96,6 +96,8 @@ struct notice {
 	int channels; /* STORE_CH_* bits */
 	int urgent; /* emergency outage: ignores quiet hours and opt-outs */
 	const char *text_sms, *text_wechat; /* rendered; NULL when the channel is not used */
+	const char *vars_json; /* the template variables as a JSON object, for providers that
+				  send approved templates with parameters */
 	int sms_parts;
 };
 
@@ -179,6 +181,10 @@ int store_inbound_add(struct store *s, const char *provider, const char *phone, 
 		      int64_t at_ms, const char *action, int64_t now_ms, int *dup, struct err *e);
 /* The resident with this openid unfollowed: the openid is dropped everywhere. */
 int store_openid_drop(struct store *s, const char *openid, int64_t now_ms, struct err *e);
+
+/* The notice's template variables as a JSON object text (*out malloc'd; "{}" for
+ * notices stored before variables were kept). */
+int store_notice_vars(struct store *s, int64_t notice_id, char **out, struct err *e);
 
 /* Number of queued + sending messages, or -1 when the store fails. */
 int64_t store_queue_depth(struct store *s);

@@ -92,6 +92,7 @@ static int insert_notice(struct store *s, struct notice *n, struct err *e)
 	sqlite3_bind_int(q, 14, n->sms_parts);
 	sqlite3_bind_int64(q, 15, n->created_ms);
 	sqlite3_bind_int64(q, 16, n->expires_ms);
+	store_bind_text(q, 17, n->vars_json);
 	if ((rc = store_run(s, q, e, "storing a notice")) < 0)
 		return rc;
 	n->id = sqlite3_last_insert_rowid(s->db);
@@ -482,6 +483,30 @@ int store_notice_text(struct store *s, int64_t notice_id, const char *channel, c
 		return err_set(e, ERR_NOTFOUND, NULL, "notice %lld has no %s text",
 			       (long long)notice_id, channel);
 	*out = text;
+	return 0;
+}
+
+int store_notice_vars(struct store *s, int64_t notice_id, char **out, struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_NOTICE_VARS);
+	const char *v;
+	char *copy = NULL;
+	int rc;
+
+	sqlite3_bind_int64(q, 1, notice_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		v = store_col_text(q, 0);
+		copy = strdup(v ? v : "{}");
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE
+			? err_set(e, ERR_NOTFOUND, NULL, "no notice %lld", (long long)notice_id)
+			: store_db_err(s, e, "reading a notice's variables");
+	if (copy == NULL)
+		return err_set(e, ERR_NOMEM, NULL, "out of memory");
+	*out = copy;
 	return 0;
 }
 

@@ -1,10 +1,12 @@
 /* worker: the delivery loop of one channel. See worker.h.
  * A claimed message lives in a struct slot from claim until its outcome is queued for the
  * store; outcomes are written in one transaction per flush (every 20 ms or 256 outcomes).
- * Slot states: pending (claimed, waiting for rate/concurrency) -> in flight (a request or
- * local delivery) -> outcome queued -> freed. Invariant: every claimed row gets exactly one
+ * Slot states: pending (claimed, waiting for a provider) -> in flight (a request or local
+ * delivery) -> outcome queued -> freed. Invariant: every claimed row gets exactly one
  * outcome recorded, on every path including shutdown; a crash leaves rows in sending, which
- * store_outbox_recover returns to queued at the next start. */
+ * store_outbox_recover returns to queued at the next start. Which provider takes a request
+ * is failover's decision; a message that went to a later provider, a retry, a throttle or
+ * a fallback to another channel is written to the message's history as a decision. */
 #include "worker.h"
 
 #include <pthread.h>
@@ -13,13 +15,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "failover.h"
 #include "http_client.h"
 #include "log.h"
+#include "notice_cache.h"
 #include "provider.h"
 #include "scheduler.h"
 #include "store.h"
 
-#define TEXT_CACHE 64
 #define FLUSH_EVERY 256
 #define FLUSH_MS 20
 #define DRAIN_MS 5000
@@ -27,12 +30,13 @@
 
 struct slot {
 	struct outbox_msg m;
-	char *text;
-	char kind[16];
+	struct notice_entry *notice; /* a cache reference while the slot lives */
 };
 
 struct batch { /* one request in flight */
 	struct worker *w;
+	int member; /* failover member that took it */
+	int passed; /* members passed over before it */
 	int n;
 	int64_t t0;
 	struct slot **slots;
@@ -43,35 +47,29 @@ struct outcome_rec {
 	struct outbox_update u;
 	char reason[200];
 	char ref[96];
+	char event[240];
 };
 
-struct text_entry {
-	int64_t notice_id;
-	char kind[16];
-	char *text;
+struct member { /* what failover does not hold: the provider itself */
+	const struct provider_ops *ops;
+	void *pstate;
+	struct http_client *http;
 };
 
 struct worker {
 	struct worker_env env;
-	const struct provider_config *pc;
-	const struct provider_ops *ops;
-	void *pstate;
-	int pidx;
 	char channel[8];
 	bool sweeper;
 	struct store *store;
-	struct http_client *http;
 	struct sched_policy pol;
-	struct rate_limiter rate;
-	struct throttle thr;
+	struct failover fo;
+	struct member mem[CONFIG_MAX_PROVIDERS];
+	struct notice_cache *cache;
 	struct slot **pending;
 	int npending, cap_pending;
 	struct outcome_rec *out;
 	int nout, cap_out;
-	int inflight_reqs;
 	int64_t last_flush, last_sweep;
-	struct text_entry cache[TEXT_CACHE];
-	int cache_next;
 	uint64_t rng;
 	pthread_t thread;
 };
@@ -88,6 +86,11 @@ static uint64_t next_rand(struct worker *w)
 static int64_t now_ms(const struct worker *w)
 {
 	return clock_now_ms(w->env.clock);
+}
+
+static const char *member_name(const struct worker *w, int i)
+{
+	return i >= 0 ? w->fo.m[i].pc->name : "-";
 }
 
 static void flush(struct worker *w)
@@ -112,9 +115,15 @@ static void flush(struct worker *w)
 	w->last_flush = clock_mono_ms();
 }
 
-/* Queues an outcome for slot s and frees the slot. */
-static void finish(struct worker *w, struct slot *s, int state, int64_t not_before, int undo,
-		   const char *reason, const char *ref)
+struct verdict {
+	int state;
+	int64_t not_before;
+	int undo;
+	const char *reason, *ref, *event, *fallback;
+};
+
+/* Queues the outcome of slot s for the store and frees the slot. */
+static void finish(struct worker *w, struct slot *s, int member, const struct verdict *oc)
 {
 	struct outcome_rec *o;
 
@@ -123,79 +132,98 @@ static void finish(struct worker *w, struct slot *s, int state, int64_t not_befo
 	o = &w->out[w->nout++];
 	memset(&o->u, 0, sizeof(o->u));
 	o->u.id = s->m.id;
-	o->u.state = state;
-	o->u.not_before = not_before;
-	o->u.undo_attempt = undo;
-	o->u.provider = w->pc->name;
-	snprintf(o->reason, sizeof(o->reason), "%s", reason ? reason : "");
-	snprintf(o->ref, sizeof(o->ref), "%s", ref ? ref : "");
-	o->u.reason = reason ? o->reason : NULL;
-	o->u.ref = ref && *ref ? o->ref : NULL;
-	free(s->text);
+	o->u.state = oc->state;
+	o->u.not_before = oc->not_before;
+	o->u.undo_attempt = oc->undo;
+	o->u.provider = member >= 0 ? w->fo.m[member].pc->name : NULL;
+	o->u.fallback = oc->fallback;
+	snprintf(o->reason, sizeof(o->reason), "%s", oc->reason ? oc->reason : "");
+	snprintf(o->ref, sizeof(o->ref), "%s", oc->ref ? oc->ref : "");
+	snprintf(o->event, sizeof(o->event), "%s", oc->event ? oc->event : "");
+	o->u.reason = oc->reason ? o->reason : NULL;
+	o->u.ref = oc->ref && *oc->ref ? o->ref : NULL;
+	o->u.event = oc->event ? o->event : NULL;
+	notice_cache_put(s->notice);
 	free(s);
 }
 
-static void apply_result(struct worker *w, struct slot *s, const struct prov_result *r)
+/* A message that is not sent now: back to the queue, expired, failed. */
+static void settle(struct worker *w, struct slot *s, int state, int64_t not_before, int undo,
+		   const char *reason)
 {
-	int64_t now = now_ms(w);
-	char why[200];
+	struct verdict oc = { state, not_before, undo, reason, NULL, NULL, NULL };
 
-	switch (r->outcome) {
-	case OUTCOME_OK:
-		throttle_ok(&w->thr);
-		metrics_result(w->env.metrics, w->pidx, MR_SENT, 1);
-		finish(w, s, MSG_SENT, 0, 0, NULL, r->ref);
-		return;
-	case OUTCOME_THROTTLED:
-		throttle_hit(&w->thr, now, r->retry_after_ms);
-		metrics_result(w->env.metrics, w->pidx, MR_THROTTLED, 1);
-		finish(w, s, MSG_QUEUED, w->thr.paused_until_ms, 1, r->reason, NULL);
-		return;
-	case OUTCOME_UNKNOWN:
-	case OUTCOME_RETRY:
-		if (s->m.attempts < w->pol.max_attempts) {
-			metrics_result(w->env.metrics, w->pidx, MR_RETRIED, 1);
-			finish(w, s, MSG_QUEUED,
-			       now + sched_backoff_ms(&w->pol, s->m.attempts, next_rand(w)), 0,
-			       r->reason, NULL);
-			return;
-		}
-		snprintf(why, sizeof(why), "gave up after %d attempts: %s", s->m.attempts,
-			 r->reason);
-		metrics_result(w->env.metrics, w->pidx, MR_FAILED, 1);
-		finish(w, s, MSG_FAILED, 0, 0, why, NULL);
-		return;
-	case OUTCOME_PERMANENT:
-		metrics_result(w->env.metrics, w->pidx, MR_FAILED, 1);
-		finish(w, s, MSG_FAILED, 0, 0, r->reason[0] ? r->reason : "rejected", NULL);
-		return;
-	}
+	finish(w, s, -1, &oc);
 }
 
-/* The notice's text for this channel, from the cache or the store. */
-static int load_text(struct worker *w, struct slot *s, struct err *e)
+static void apply_retry(struct worker *w, struct slot *s, int mi, const struct prov_result *r,
+			char *event, size_t esz)
 {
-	struct text_entry *t;
-	char *text;
-	char kind[16];
+	int64_t now = now_ms(w);
+	struct verdict oc = { MSG_QUEUED, 0, 0, r->reason, NULL, event, NULL };
+	char why[200];
 
-	for (int i = 0; i < TEXT_CACHE; i++) {
-		t = &w->cache[i];
-		if (t->text != NULL && t->notice_id == s->m.notice_id)
-			goto found;
+	if (s->m.attempts >= w->pol.max_attempts) {
+		snprintf(why, sizeof(why), "gave up after %d attempts: %.150s", s->m.attempts,
+			 r->reason);
+		metrics_result(w->env.metrics, w->fo.m[mi].pidx, MR_FAILED, 1);
+		oc.state = MSG_FAILED;
+		oc.reason = why;
+		finish(w, s, mi, &oc);
+		return;
 	}
-	if (store_notice_text(w->store, s->m.notice_id, w->channel, &text, kind, e) < 0)
-		return -1;
-	t = &w->cache[w->cache_next];
-	w->cache_next = (w->cache_next + 1) % TEXT_CACHE;
-	free(t->text);
-	t->notice_id = s->m.notice_id;
-	t->text = text;
-	snprintf(t->kind, sizeof(t->kind), "%s", kind);
-found:
-	s->text = strdup(t->text);
-	snprintf(s->kind, sizeof(s->kind), "%s", t->kind);
-	return s->text ? 0 : -1;
+	oc.not_before = now + sched_backoff_ms(&w->pol, s->m.attempts, next_rand(w));
+	snprintf(event, esz, "%s: %s%.120s; trying again in %lld s", member_name(w, mi),
+		 r->outcome == OUTCOME_UNKNOWN ? "outcome unknown, " : "", r->reason,
+		 (long long)((oc.not_before - now + 999) / 1000));
+	metrics_result(w->env.metrics, w->fo.m[mi].pidx, MR_RETRIED, 1);
+	finish(w, s, mi, &oc);
+}
+
+static void apply_result(struct worker *w, struct batch *b, struct slot *s,
+			 const struct prov_result *r)
+{
+	int mi = b->member, pidx = w->fo.m[mi].pidx;
+	struct verdict oc = { 0 };
+	char event[240];
+
+	event[0] = '\0';
+	switch (r->outcome) {
+	case OUTCOME_OK:
+		metrics_result(w->env.metrics, pidx, MR_SENT, 1);
+		oc = (struct verdict){ MSG_SENT, 0, 0, NULL, r->ref, NULL, NULL };
+		if (b->passed > 0 || s->m.attempts > 1) {
+			snprintf(event, sizeof(event), "sent through %s%s", member_name(w, mi),
+				 b->passed > 0 ? " (the providers before it are out of service)"
+					       : "");
+			oc.event = event;
+		}
+		break;
+	case OUTCOME_THROTTLED:
+		metrics_result(w->env.metrics, pidx, MR_THROTTLED, 1);
+		snprintf(event, sizeof(event), "%s asked to slow down: %.150s", member_name(w, mi),
+			 r->reason);
+		oc = (struct verdict){
+			MSG_QUEUED, w->fo.m[mi].thr.paused_until_ms, 1, r->reason, NULL, event, NULL
+		};
+		break;
+	case OUTCOME_UNKNOWN:
+	case OUTCOME_RETRY: apply_retry(w, s, mi, r, event, sizeof(event)); return;
+	case OUTCOME_PERMANENT:
+		metrics_result(w->env.metrics, pidx, MR_FAILED, 1);
+		oc = (struct verdict){ MSG_FAILED, 0,    0,   r->reason[0] ? r->reason : "rejected",
+				       NULL,       NULL, NULL };
+		if (r->unreachable && strcmp(w->channel, "wechat") == 0) {
+			snprintf(event, sizeof(event),
+				 "WeChat cannot reach this resident (%.120s): "
+				 "falling back to SMS",
+				 r->reason);
+			oc.event = event;
+			oc.fallback = "sms";
+		}
+		break;
+	}
+	finish(w, s, mi, &oc);
 }
 
 static void fill_msg(struct worker *w, struct slot *s, struct prov_msg *m)
@@ -203,10 +231,13 @@ static void fill_msg(struct worker *w, struct slot *s, struct prov_msg *m)
 	m->id = s->m.id;
 	m->notice_id = s->m.notice_id;
 	m->channel = w->channel;
-	m->kind = s->kind;
+	m->kind = s->notice->kind;
 	m->to = s->m.address;
-	m->text = s->text;
+	m->text = s->notice->text;
 	m->now_ms = now_ms(w);
+	m->vars = s->notice->vars;
+	m->nvars = s->notice->nvars;
+	m->url = NULL;
 }
 
 static void batch_free(struct batch *b)
@@ -234,55 +265,72 @@ static struct batch *batch_new(struct worker *w, int n)
 	return b;
 }
 
+/* Applies the results of a finished request and tells failover how it went. */
+static void conclude(struct worker *w, struct batch *b, const struct prov_result *res)
+{
+	int ok = 0, retry = 0, throttled = 0, retry_after = 0, mi = b->member;
+
+	metrics_latency(w->env.metrics, w->fo.m[mi].pidx,
+			(double)(clock_mono_ms() - b->t0) / 1000.0);
+	for (int i = 0; i < b->n; i++) {
+		ok += res[i].outcome == OUTCOME_OK;
+		retry += res[i].outcome == OUTCOME_RETRY || res[i].outcome == OUTCOME_UNKNOWN;
+		if (res[i].outcome == OUTCOME_THROTTLED) {
+			throttled++;
+			retry_after = res[i].retry_after_ms;
+		}
+	}
+	if (failover_done(&w->fo, mi, ok, retry, throttled, retry_after, now_ms(w)) && w->fo.n > 1)
+		log_warn("provider %s keeps failing (%s); it is out of service for %lld s and "
+			 "traffic goes to the next provider",
+			 member_name(w, mi), res[0].reason,
+			 (long long)(w->fo.m[mi].br.cooldown_ms / 1000));
+	for (int i = 0; i < b->n; i++)
+		apply_result(w, b, b->slots[i], &res[i]);
+	batch_free(b);
+}
+
 static void on_done(void *tag, struct http_response *resp, void *arg)
 {
 	struct batch *b = tag;
 	struct worker *w = arg;
+	const struct member *m = &w->mem[b->member];
 	struct prov_result res[MAX_BATCH];
-	int n = b->n < MAX_BATCH ? b->n : MAX_BATCH;
 
-	memset(res, 0, sizeof(res[0]) * (size_t)n);
-	w->ops->classify(w->pstate, resp, b->msgs, (size_t)n, res);
-	metrics_latency(w->env.metrics, w->pidx, (double)(clock_mono_ms() - b->t0) / 1000.0);
-	for (int i = 0; i < n; i++)
-		apply_result(w, b->slots[i], &res[i]);
-	w->inflight_reqs--;
-	batch_free(b);
+	memset(res, 0, sizeof(res[0]) * (size_t)b->n);
+	m->ops->classify(m->pstate, resp, b->msgs, (size_t)b->n, res);
+	conclude(w, b, res);
 }
 
-/* Sends b (its slots already have texts); takes ownership of b. */
+/* Sends b through its member; takes ownership of b. */
 static void send_batch(struct worker *w, struct batch *b)
 {
+	const struct member *m = &w->mem[b->member];
 	struct prov_result res[MAX_BATCH];
 	struct http_request req;
 	struct err e;
 
 	b->t0 = clock_mono_ms();
-	if (w->ops->deliver != NULL) {
-		memset(res, 0, sizeof(res[0]) * (size_t)b->n);
-		w->ops->deliver(w->pstate, b->msgs, (size_t)b->n, res);
-		metrics_latency(w->env.metrics, w->pidx,
-				(double)(clock_mono_ms() - b->t0) / 1000.0);
-		for (int i = 0; i < b->n; i++)
-			apply_result(w, b->slots[i], &res[i]);
-		batch_free(b);
+	failover_started(&w->fo, b->member, now_ms(w));
+	memset(res, 0, sizeof(res[0]) * (size_t)b->n);
+	if (m->ops->deliver != NULL) {
+		m->ops->deliver(m->pstate, b->msgs, (size_t)b->n, res);
+		conclude(w, b, res);
 		return;
 	}
 	memset(&req, 0, sizeof(req));
-	if (w->ops->build(w->pstate, b->msgs, (size_t)b->n, &req, &e) < 0 ||
-	    http_client_start(w->http, &req, b, &e) < 0) {
+	if (m->ops->build(m->pstate, b->msgs, (size_t)b->n, &req, &e) < 0 ||
+	    http_client_start(m->http, &req, b, &e) < 0) {
 		http_request_cleanup(&req);
 		for (int i = 0; i < b->n; i++) {
-			struct prov_result r = { .outcome = OUTCOME_PERMANENT };
-			snprintf(r.reason, sizeof(r.reason), "cannot build the request: %.120s",
-				 e.msg);
-			apply_result(w, b->slots[i], &r);
+			res[i].outcome = OUTCOME_PERMANENT;
+			snprintf(res[i].reason, sizeof(res[i].reason),
+				 "cannot build the request: %.120s", e.msg);
 		}
-		batch_free(b);
+		conclude(w, b, res);
 		return;
 	}
 	http_request_cleanup(&req);
-	w->inflight_reqs++;
 }
 
 /* Moves pending[0..k) out of the pending list. */
@@ -298,44 +346,42 @@ static bool may_send(struct worker *w, struct slot *s, int64_t now)
 	struct err e;
 
 	if (s->m.expires_ms <= now) {
-		metrics_result(w->env.metrics, w->pidx, MR_EXPIRED, 1);
-		finish(w, s, MSG_EXPIRED, 0, 0,
-		       "expired: the outage was over before it could be "
-		       "sent",
-		       NULL);
+		metrics_result(w->env.metrics, w->fo.m[0].pidx, MR_EXPIRED, 1);
+		settle(w, s, MSG_EXPIRED, 0, 0,
+		       "expired: the outage was over before it could be sent");
 		return false;
 	}
 	if (!s->m.urgent && sched_in_quiet(&w->pol, now)) {
-		metrics_result(w->env.metrics, w->pidx, MR_HELD, 1);
-		finish(w, s, MSG_QUEUED, sched_release_at(&w->pol, now, false), 1,
-		       "held for quiet hours", NULL);
+		metrics_result(w->env.metrics, w->fo.m[0].pidx, MR_HELD, 1);
+		settle(w, s, MSG_QUEUED, sched_release_at(&w->pol, now, false), 1,
+		       "held for quiet hours");
 		return false;
 	}
-	if (s->text == NULL && load_text(w, s, &e) < 0) {
-		metrics_result(w->env.metrics, w->pidx, MR_FAILED, 1);
-		finish(w, s, MSG_FAILED, 0, 0, "the notice's text is missing", NULL);
+	if (s->notice == NULL &&
+	    notice_cache_get(w->cache, w->store, s->m.notice_id, &s->notice, &e) < 0) {
+		metrics_result(w->env.metrics, w->fo.m[0].pidx, MR_FAILED, 1);
+		settle(w, s, MSG_FAILED, 0, 0, "the notice's text is missing");
 		return false;
 	}
 	return true;
 }
 
-/* Starts as many pending messages as rate, concurrency and throttle allow. */
+/* Starts as many pending messages as the providers' limits allow. */
 static void start_pending(struct worker *w)
 {
 	int64_t now = now_ms(w);
-	int max_batch = w->ops->max_batch < MAX_BATCH ? w->ops->max_batch : MAX_BATCH;
 
 	while (w->npending > 0) {
 		struct batch *b;
-		int want, granted, k = 0;
+		int want = w->npending < MAX_BATCH ? w->npending : MAX_BATCH;
+		int granted, passed, k = 0, mi;
 
-		if (throttle_paused(&w->thr, now) || w->inflight_reqs >= w->pc->concurrency)
-			return;
-		want = w->npending < max_batch ? w->npending : max_batch;
-		if ((granted = rate_take(&w->rate, now, want)) == 0)
+		if ((mi = failover_pick(&w->fo, now, want, &granted, &passed)) < 0)
 			return;
 		if ((b = batch_new(w, granted)) == NULL)
 			return;
+		b->member = mi;
+		b->passed = passed;
 		while (k < w->npending && b->n < granted) {
 			struct slot *s = w->pending[k];
 			if (b->n > 0 && s->m.notice_id != b->slots[0]->m.notice_id)
@@ -356,26 +402,37 @@ static void start_pending(struct worker *w)
 	}
 }
 
-/* Returns every pending message to the queue, e.g. at shutdown or during a long throttle. */
+/* Returns every pending message to the queue, e.g. at shutdown or while every provider is
+ * out of service. */
 static void release_pending(struct worker *w, int64_t not_before, const char *why)
 {
 	for (int i = 0; i < w->npending; i++)
-		finish(w, w->pending[i], MSG_QUEUED, not_before, 1, why, NULL);
+		settle(w, w->pending[i], MSG_QUEUED, not_before, 1, why);
 	w->npending = 0;
+}
+
+static int claim_room(const struct worker *w)
+{
+	int room = w->cap_pending - w->npending, rate = 0;
+
+	/* Rate-limited providers get about a second's worth at a time, so that claimed rows
+	 * do not sit in sending while they wait for their tokens. */
+	for (int i = 0; i < w->fo.n; i++) {
+		if (w->fo.m[i].pc->rate_per_s == 0)
+			return room;
+		rate += w->fo.m[i].pc->rate_per_s;
+	}
+	return room < rate ? room : rate;
 }
 
 static int claim(struct worker *w)
 {
 	struct outbox_msg *msgs;
-	int64_t now = now_ms(w);
-	int room = w->cap_pending - w->npending, n;
+	int64_t now = now_ms(w), until;
+	int room = claim_room(w), n;
 	struct err e;
 
-	/* A rate-limited provider gets about a second's worth at a time, so that claimed rows
-	 * do not sit in sending for long while they wait for their tokens. */
-	if (w->pc->rate_per_s > 0 && room > w->pc->rate_per_s)
-		room = w->pc->rate_per_s;
-	if (room <= 0 || throttle_paused(&w->thr, now))
+	if (room <= 0 || failover_blocked(&w->fo, now, &until))
 		return 0;
 	if ((msgs = calloc((size_t)room, sizeof(*msgs))) == NULL)
 		return 0;
@@ -385,10 +442,8 @@ static int claim(struct worker *w)
 		log_error("worker %s: cannot claim messages: %s", w->channel, e.msg);
 	for (int i = 0; i < n; i++) {
 		struct slot *s = calloc(1, sizeof(*s));
-		if (s == NULL) {
-			/* Left in sending: recovered at the next start. */
-			continue;
-		}
+		if (s == NULL)
+			continue; /* left in sending: recovered at the next start */
 		s->m = msgs[i];
 		w->pending[w->npending++] = s;
 	}
@@ -403,26 +458,44 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+static int inflight(const struct worker *w)
+{
+	int n = 0;
+
+	for (int i = 0; i < w->fo.n; i++)
+		n += w->fo.m[i].inflight;
+	return n;
+}
+
+static void poll_http(struct worker *w, int timeout_ms)
+{
+	for (int i = 0; i < w->fo.n; i++) {
+		if (w->mem[i].http != NULL && w->fo.m[i].inflight > 0)
+			http_client_poll(w->mem[i].http, timeout_ms, on_done, w);
+	}
+}
+
 /* One turn of the loop; returns true when there was work. */
 static bool turn(struct worker *w)
 {
-	int64_t now = now_ms(w);
+	int64_t now = now_ms(w), until;
 	bool busy = false;
 	struct err e;
 
 	if (w->sweeper && now - w->last_sweep >= 1000) {
-		int n = store_outbox_expire(w->store, now, &e);
-		if (n < 0)
+		if (store_outbox_expire(w->store, now, &e) < 0)
 			log_error("worker %s: cannot expire messages: %s", w->channel, e.msg);
 		w->last_sweep = now;
 	}
-	if (throttle_paused(&w->thr, now) && w->thr.paused_until_ms - now > 1000 && w->npending)
-		release_pending(w, w->thr.paused_until_ms, "provider asked to slow down");
+	if (w->npending > 0 && failover_blocked(&w->fo, now, &until) && until - now > 1000)
+		release_pending(w, until,
+				"every provider of the channel is out of service or "
+				"asked to slow down");
 	if (w->npending < w->cap_pending / 2)
 		busy |= claim(w) > 0;
 	start_pending(w);
-	if (w->http != NULL && w->inflight_reqs > 0) {
-		http_client_poll(w->http, w->npending > 0 ? 1 : 10, on_done, w);
+	if (inflight(w) > 0) {
+		poll_http(w, w->npending > 0 ? 1 : 10);
 		busy = true;
 	}
 	if (w->nout >= FLUSH_EVERY || (w->nout > 0 && clock_mono_ms() - w->last_flush >= FLUSH_MS))
@@ -435,12 +508,12 @@ static void shutdown_worker(struct worker *w)
 	int64_t deadline = clock_mono_ms() + DRAIN_MS;
 
 	release_pending(w, now_ms(w), "released at shutdown");
-	while (w->http != NULL && w->inflight_reqs > 0 && clock_mono_ms() < deadline)
-		http_client_poll(w->http, 50, on_done, w);
-	if (w->inflight_reqs > 0)
+	while (inflight(w) > 0 && clock_mono_ms() < deadline)
+		poll_http(w, 50);
+	if (inflight(w) > 0)
 		log_warn("worker %s: %d requests still in flight at shutdown; their messages stay "
 			 "in sending and are retried after the next start",
-			 w->channel, w->inflight_reqs);
+			 w->channel, inflight(w));
 	flush(w);
 }
 
@@ -467,14 +540,15 @@ static void worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	for (int i = 0; i < w->npending; i++) {
-		free(w->pending[i]->text);
+		notice_cache_put(w->pending[i]->notice);
 		free(w->pending[i]);
 	}
-	for (int i = 0; i < TEXT_CACHE; i++)
-		free(w->cache[i].text);
-	http_client_free(w->http);
-	if (w->pstate != NULL)
-		w->ops->destroy(w->pstate);
+	for (int i = 0; i < CONFIG_MAX_PROVIDERS; i++) {
+		http_client_free(w->mem[i].http);
+		if (w->mem[i].pstate != NULL)
+			w->mem[i].ops->destroy(w->mem[i].pstate);
+	}
+	notice_cache_free(w->cache);
 	store_close(w->store);
 	free(w->pending);
 	free(w->out);
@@ -491,13 +565,30 @@ static void init_policy(struct worker *w)
 	w->pol.retry_base_ms = cfg->retry_base_ms;
 	w->pol.retry_max_ms = cfg->retry_max_ms;
 	w->pol.max_attempts = cfg->max_attempts;
-	rate_init(&w->rate, w->pc->rate_per_s, now_ms(w));
-	throttle_init(&w->thr);
 	w->rng = (uint64_t)clock_mono_ms() * 0x9E3779B97F4A7C15ULL | 1;
 }
 
-int worker_start(const struct worker_env *env, const char *channel, int provider, bool sweeper,
-		 struct worker **out, struct err *e)
+/* Creates provider pidx as the next failover member. */
+static int add_member(struct worker *w, int pidx, struct err *e)
+{
+	const struct provider_config *pc = &w->env.cfg->providers[pidx];
+	struct member *m = &w->mem[w->fo.n];
+	int rc;
+
+	if ((m->ops = provider_find(pc->type)) == NULL)
+		return err_set(e, ERR_INVALID, "type", "provider %s: unknown type %s", pc->name,
+			       pc->type);
+	if ((rc = m->ops->create(pc, &m->pstate, e)) < 0)
+		return rc;
+	if (m->ops->deliver == NULL && (rc = http_client_new(pc->concurrency, &m->http, e)) < 0)
+		return rc;
+	failover_add(&w->fo, pidx, pc,
+		     m->ops->max_batch < MAX_BATCH ? m->ops->max_batch : MAX_BATCH, now_ms(w));
+	return 0;
+}
+
+int worker_start(const struct worker_env *env, const char *channel, const int *providers,
+		 int nproviders, bool sweeper, struct worker **out, struct err *e)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	int rc = ERR_NOMEM;
@@ -505,28 +596,23 @@ int worker_start(const struct worker_env *env, const char *channel, int provider
 	if (w == NULL)
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	w->env = *env;
-	w->pidx = provider;
-	w->pc = &env->cfg->providers[provider];
 	w->sweeper = sweeper;
 	snprintf(w->channel, sizeof(w->channel), "%s", channel);
-	if ((w->ops = provider_find(w->pc->type)) == NULL) {
-		rc = err_set(e, ERR_INVALID, "type", "provider %s: unknown type %s", w->pc->name,
-			     w->pc->type);
-		goto fail;
-	}
+	failover_init(&w->fo);
 	w->cap_pending = env->cfg->claim_batch;
 	w->cap_out = FLUSH_EVERY * 4;
 	w->pending = calloc((size_t)w->cap_pending, sizeof(*w->pending));
 	w->out = calloc((size_t)w->cap_out, sizeof(*w->out));
-	if (w->pending == NULL || w->out == NULL) {
+	w->cache = notice_cache_new(channel);
+	if (w->pending == NULL || w->out == NULL || w->cache == NULL) {
 		err_set(e, ERR_NOMEM, NULL, "out of memory");
 		goto fail;
 	}
-	if ((rc = store_open(env->cfg->db_path, &w->store, e)) < 0 ||
-	    (rc = w->ops->create(w->pc, &w->pstate, e)) < 0)
+	if ((rc = store_open(env->cfg->db_path, &w->store, e)) < 0)
 		goto fail;
-	if (w->ops->deliver == NULL && (rc = http_client_new(w->pc->concurrency, &w->http, e)) < 0)
-		goto fail;
+	for (int i = 0; i < nproviders && i < CONFIG_MAX_PROVIDERS; i++)
+		if ((rc = add_member(w, providers[i], e)) < 0)
+			goto fail;
 	init_policy(w);
 	w->last_flush = clock_mono_ms();
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {

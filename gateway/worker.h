@@ -1,7 +1,8 @@
 /* worker: delivers one channel's messages through its provider, in its own thread.
  * Owns: the loop claim -> (scheduler says when) -> provider builds -> http_client sends ->
  * provider classifies -> outcome recorded in the outbox, in batches. One worker per
- * channel, each with its own store connection, HTTP client, rate limiter and throttle.
+ * channel, each with its own store connection and notice cache; each of its providers
+ * has its own HTTP client, rate limiter, throttle and circuit breaker (failover.h).
  * On stop it finishes what is in flight (up to a few seconds), releases what it claimed
  * but did not start, and records every outcome before returning. Never logs personal data. */
 #ifndef GATEWAY_WORKER_H
@@ -24,10 +25,11 @@ struct worker_env {
 
 struct worker;
 
-/* Starts a thread delivering channel ("sms" | "wechat") through cfg->providers[provider].
+/* Starts a thread delivering channel ("sms" | "wechat") through the providers
+ * cfg->providers[providers[0..n)], in that order of preference (failover).
  * sweeper: this worker also expires queued messages whose outage is over. */
-int worker_start(const struct worker_env *env, const char *channel, int provider, bool sweeper,
-		 struct worker **out, struct err *e);
+int worker_start(const struct worker_env *env, const char *channel, const int *providers,
+		 int nproviders, bool sweeper, struct worker **out, struct err *e);
 /* Waits for the thread (after *env->stop was set) and frees the worker. */
 void worker_join(struct worker *w);
 

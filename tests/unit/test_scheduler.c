@@ -200,6 +200,33 @@ TEST(throttle)
 	CHECK(!throttle_paused(&th, t + 1000));
 }
 
+TEST(breaker_opens_cools_down_and_recovers)
+{
+	struct breaker b;
+	int64_t t = 1000000;
+
+	breaker_init(&b, 3, 60000);
+	CHECK(breaker_allows(&b, t));
+	CHECK(!breaker_failure(&b, t));
+	CHECK(!breaker_failure(&b, t));
+	breaker_success(&b); /* a success in between resets the count */
+	CHECK(!breaker_failure(&b, t));
+	CHECK(!breaker_failure(&b, t));
+	CHECK(breaker_failure(&b, t)); /* the third in a row opens it */
+	CHECK(breaker_open(&b, t + 1));
+	CHECK(!breaker_allows(&b, t + 59999));
+	CHECK(breaker_allows(&b, t + 60000)); /* half open: one trial */
+	breaker_started(&b, t + 60000);
+	CHECK(!breaker_allows(&b, t + 60001));
+	CHECK(breaker_failure(&b, t + 60010)); /* the trial failed: open again */
+	CHECK(!breaker_allows(&b, t + 60011));
+	CHECK(breaker_allows(&b, t + 120010));
+	breaker_started(&b, t + 120010);
+	breaker_success(&b);
+	CHECK(breaker_allows(&b, t + 120011));
+	CHECK(!breaker_open(&b, t + 120011));
+}
+
 int main(void)
 {
 	RUN(quiet_hours_wrap_midnight);
@@ -209,5 +236,6 @@ int main(void)
 	RUN(rate_limit_over_time);
 	RUN(rate_wait);
 	RUN(throttle);
+	RUN(breaker_opens_cools_down_and_recovers);
 	return TEST_END();
 }
