@@ -2,6 +2,7 @@
  * role (401/403), decode the body (400/413), run the handler with a pooled store
  * connection, answer JSON. Errors are {"error":{"code","message","field"}}. */
 #include "api.h"
+#include "api_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -19,42 +20,6 @@
 #include "residents_import.h"
 #include "store.h"
 #include "utf8.h"
-
-#define MAX_PARAMS 2
-
-enum body_kind { BODY_NONE, BODY_JSON, BODY_RAW };
-
-struct call {
-	const struct http_in *in;
-	struct store *store;
-	char params[MAX_PARAMS][256];
-	json_t *json; /* BODY_JSON routes */
-	int status; /* set by the handler, default 200 */
-	char *text; /* a text answer instead of JSON (metrics, provider push answers) */
-	const char *text_type; /* its content type */
-};
-
-struct api;
-typedef int (*handler_fn)(struct api *a, struct call *c, json_t **out, struct err *e);
-
-struct route {
-	const char *method;
-	const char *pattern; /* "{}" matches one path segment */
-	unsigned perm; /* 0: public */
-	enum body_kind body;
-	handler_fn fn;
-};
-
-struct api {
-	const struct gw_config *cfg;
-	const struct templates *tmpl;
-	const struct clock *clock;
-	struct metrics *metrics;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct store **stores;
-	int nstores, nfree;
-};
 
 static struct store *pool_take(struct api *a)
 {
@@ -76,7 +41,7 @@ static void pool_give(struct api *a, struct store *s)
 	pthread_mutex_unlock(&a->lock);
 }
 
-static int64_t now(struct api *a)
+int64_t api_now(struct api *a)
 {
 	return clock_now_ms(a->clock);
 }
@@ -126,13 +91,14 @@ static int h_areas_get(struct api *a, struct call *c, json_t **out, struct err *
 
 static int h_residents_import(struct api *a, struct call *c, json_t **out, struct err *e)
 {
-	return residents_import_csv(c->store, a->cfg, c->in->body, c->in->body_len, now(a), out, e);
+	return residents_import_csv(c->store, a->cfg, c->in->body, c->in->body_len, api_now(a), out,
+				    e);
 }
 
 static int h_residents_post(struct api *a, struct call *c, json_t **out, struct err *e)
 {
 	c->status = 201;
-	return residents_create_json(c->store, c->json, now(a), out, e);
+	return residents_create_json(c->store, c->json, api_now(a), out, e);
 }
 
 static int query_int(const struct call *c, const char *name, int def, int min, int max, int *out,
@@ -172,14 +138,14 @@ static int h_resident_get(struct api *a, struct call *c, json_t **out, struct er
 
 static int h_resident_put(struct api *a, struct call *c, json_t **out, struct err *e)
 {
-	return residents_update_json(c->store, c->params[0], c->json, now(a), out, e);
+	return residents_update_json(c->store, c->params[0], c->json, api_now(a), out, e);
 }
 
 static int h_resident_delete(struct api *a, struct call *c, json_t **out, struct err *e)
 {
 	(void)out;
 	c->status = 204;
-	return store_resident_delete(c->store, c->params[0], now(a), e);
+	return store_resident_delete(c->store, c->params[0], api_now(a), e);
 }
 
 static int h_resident_history(struct api *a, struct call *c, json_t **out, struct err *e)
@@ -207,7 +173,7 @@ static int h_notices_post(struct api *a, struct call *c, json_t **out, struct er
 {
 	const char *dry = http_in_query(c->in, "dry_run");
 	bool dry_run = dry != NULL && strcmp(dry, "0") != 0 && strcmp(dry, "false") != 0;
-	struct notices_env env = { a->cfg, a->tmpl, c->store, now(a) };
+	struct notices_env env = { a->cfg, a->tmpl, c->store, api_now(a) };
 
 	c->status = dry_run ? 200 : 201;
 	return notices_post(&env, c->json, dry_run, out, e);
@@ -244,39 +210,6 @@ static int h_notices_list(struct api *a, struct call *c, json_t **out, struct er
 	return store_notice_list(c->store, limit, out, e);
 }
 
-/* A provider's push: answered with the body the provider expects once it is stored. */
-static int push(struct api *a, struct call *c, enum inbound_kind kind, struct err *e)
-{
-	const char *answer = NULL;
-	json_t *sum = NULL;
-	int rc;
-
-	rc = inbound_push(c->store, a->cfg, c->params[0], kind, http_in_query(c->in, "token"),
-			  c->in->body, c->in->body_len, now(a), &answer, &sum, e);
-	if (rc < 0) {
-		log_warn("push to /callbacks/%.64s refused: %s", c->params[0], e->msg);
-		return rc;
-	}
-	log_info("push from %.64s: %s", c->params[0],
-		 kind == INBOUND_RECEIPTS ? "receipts" : "replies");
-	json_decref(sum);
-	c->text = strdup(answer);
-	c->text_type = "application/json; charset=utf-8";
-	return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
-}
-
-static int h_push_receipts(struct api *a, struct call *c, json_t **out, struct err *e)
-{
-	(void)out;
-	return push(a, c, INBOUND_RECEIPTS, e);
-}
-
-static int h_push_replies(struct api *a, struct call *c, json_t **out, struct err *e)
-{
-	(void)out;
-	return push(a, c, INBOUND_REPLIES, e);
-}
-
 static const struct route routes[] = {
 	{ "GET", "/healthz", 0, BODY_NONE, h_healthz },
 	{ "GET", "/metrics", 0, BODY_NONE, h_metrics },
@@ -295,8 +228,12 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/notices", PERM_NOTICES_READ, BODY_NONE, h_notices_list },
 	{ "GET", "/api/v1/notices/{}", PERM_NOTICES_READ, BODY_NONE, h_notice_get },
 	/* Provider pushes: no API key; the provider's callback_token in ?token= instead. */
-	{ "POST", "/callbacks/{}/receipts", 0, BODY_RAW, h_push_receipts },
-	{ "POST", "/callbacks/{}/replies", 0, BODY_RAW, h_push_replies },
+	{ "GET", "/callbacks/wechat", 0, BODY_NONE, api_cb_wechat_verify },
+	{ "POST", "/callbacks/wechat", 0, BODY_RAW, api_cb_wechat_push },
+	{ "POST", "/callbacks/{}/receipts", 0, BODY_RAW, api_cb_receipts },
+	{ "POST", "/callbacks/{}/replies", 0, BODY_RAW, api_cb_replies },
+	{ "POST", "/api/v1/residents/{}/wechat-binding", PERM_RESIDENTS_WRITE, BODY_NONE,
+	  api_cb_binding_create },
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
@@ -533,6 +470,10 @@ int api_new(const struct gw_config *cfg, const struct templates *tmpl, const str
 		api_free(a);
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	}
+	if ((rc = api_callbacks_init(a, e)) < 0) {
+		api_free(a);
+		return rc;
+	}
 	for (int i = 0; i < a->nstores; i++) {
 		if ((rc = store_open(cfg->db_path, &a->stores[i], e)) < 0) {
 			api_free(a);
@@ -552,6 +493,7 @@ void api_free(struct api *a)
 	for (int i = 0; i < a->nfree; i++)
 		store_close(a->stores[i]);
 	free(a->stores);
+	api_callbacks_cleanup(a);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
 	free(a);

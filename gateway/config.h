@@ -69,9 +69,21 @@ struct gw_config {
 	char log_level[16]; /* default info */
 	/* [sms] */
 	char sms_signature[128]; /* e.g. 【幸福水务】 (required, must be 【…】) */
-	char sms_provider[64]; /* name of a [provider.*] with channel sms; "" = no sms */
+	char sms_provider[64]; /* the first of sms_providers; "" = no sms */
+	/* [sms] providers = a, b: the providers of the channel in order of preference (failover
+	 * goes left to right); [sms] provider = a is the one-provider form. */
+	char sms_providers[CONFIG_MAX_PROVIDERS][64];
+	int n_sms_providers;
 	/* [wechat] */
-	char wechat_provider[64];
+	char wechat_provider[64]; /* the first of wechat_providers */
+	char wechat_providers[CONFIG_MAX_PROVIDERS][64];
+	int n_wechat_providers;
+	/* [wechat] the Official Account's server callback (消息推送): the token and, for secure
+	 * mode, the EncodingAESKey (43 characters) and the appid. May come from the environment
+	 * (token_env, encoding_aes_key_env). */
+	char wechat_token[64];
+	char wechat_aes_key[64];
+	char wechat_appid[64];
 	/* [templates] */
 	char templates_dir[512]; /* default templates */
 	/* [delivery] */

@@ -96,26 +96,50 @@ static int recover(struct daemon *d)
 	return n < 0 ? -1 : 0;
 }
 
+/* The providers of a channel in order of preference, as indices into cfg->providers. */
+static int channel_providers(const struct gw_config *cfg, char (*names)[64], int n,
+			     const char *single, int *out, char *desc, size_t descsz)
+{
+	int count = 0;
+	size_t len = 0;
+
+	desc[0] = '\0';
+	for (int i = 0; i < (n > 0 ? n : (single[0] ? 1 : 0)); i++) {
+		const char *name = n > 0 ? names[i] : single;
+		const struct provider_config *pc = config_provider(cfg, name);
+
+		if (pc == NULL)
+			continue;
+		out[count++] = (int)(pc - cfg->providers);
+		len += (size_t)snprintf(desc + len, len < descsz ? descsz - len : 0, "%s%s (%s)",
+					count > 1 ? ", then " : "", pc->name, pc->type);
+	}
+	return count;
+}
+
 static int start_workers(struct daemon *d)
 {
 	static const char *const channels[2] = { "sms", "wechat" };
-	const char *names[2] = { d->cfg.sms_provider, d->cfg.wechat_provider };
 	struct worker_env env = { &d->cfg, &d->clock, d->metrics, &d->stop };
+	int idx[CONFIG_MAX_PROVIDERS], n;
+	char desc[512];
 	struct err e;
 	bool sweeper = true;
 
 	for (int i = 0; i < 2; i++) {
-		const struct provider_config *pc = config_provider(&d->cfg, names[i]);
-		if (names[i][0] == '\0' || pc == NULL)
+		n = i == 0
+			? channel_providers(&d->cfg, d->cfg.sms_providers, d->cfg.n_sms_providers,
+					    d->cfg.sms_provider, idx, desc, sizeof(desc))
+			: channel_providers(&d->cfg, d->cfg.wechat_providers,
+					    d->cfg.n_wechat_providers, d->cfg.wechat_provider, idx,
+					    desc, sizeof(desc));
+		if (n == 0)
 			continue;
-		int pidx = (int)(pc - d->cfg.providers);
-
-		if (worker_start(&env, channels[i], &pidx, 1, sweeper, &d->workers[i], &e) < 0) {
+		if (worker_start(&env, channels[i], idx, n, sweeper, &d->workers[i], &e) < 0) {
 			log_error("cannot start the %s worker: %s", channels[i], e.msg);
 			return -1;
 		}
-		log_info("%s messages go through provider %s (%s)", channels[i], pc->name,
-			 pc->type);
+		log_info("%s messages go through %s", channels[i], desc);
 		sweeper = false;
 	}
 	return 0;

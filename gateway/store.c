@@ -70,6 +70,10 @@ static const char *const migrations[] = {
 	" outbox_id INTEGER NOT NULL REFERENCES outbox(id), at INTEGER NOT NULL,"
 	" what TEXT NOT NULL);"
 	"CREATE INDEX events_outbox ON events(outbox_id);",
+	/* 3: one-time tokens in WeChat QR codes that bind a resident to an openid */
+	"CREATE TABLE wx_bindings(token TEXT PRIMARY KEY,"
+	" resident_id INTEGER NOT NULL REFERENCES residents(id), created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL, used_at INTEGER, openid TEXT);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -252,6 +256,13 @@ const char *const store_sql[ST_COUNT] = {
 			" JOIN residents r ON r.id = o.resident_id WHERE o.id = ?1"
 			" AND coalesce(r.mobile, '') <> '' AND (r.opt_out_sms = 0 OR o.urgent)",
 	[ST_OPENID_DROP] = "UPDATE residents SET openid = NULL, updated_at = ?2 WHERE openid = ?1",
+	[ST_BIND_ADD] = "INSERT INTO wx_bindings(token, resident_id, created_at, expires_at)"
+			" SELECT ?1, id, ?3, ?4 FROM residents WHERE account = ?2"
+			" AND deleted_at IS NULL",
+	[ST_BIND_USE] = "UPDATE wx_bindings SET used_at = ?3, openid = ?2 WHERE token = ?1"
+			" AND used_at IS NULL AND expires_at > ?3 RETURNING resident_id",
+	[ST_RES_SET_OPENID] = "UPDATE residents SET openid = ?2, opt_out_wechat = 0,"
+			      " updated_at = ?3 WHERE id = ?1 RETURNING account",
 	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
 		     " + (SELECT count(*) FROM outbox WHERE state = 1)",
 };

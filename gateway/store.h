@@ -186,6 +186,15 @@ int store_openid_drop(struct store *s, const char *openid, int64_t now_ms, struc
  * notices stored before variables were kept). */
 int store_notice_vars(struct store *s, int64_t notice_id, char **out, struct err *e);
 
+/* ---- WeChat binding ---- */
+/* Stores a one-time binding token for the resident. ERR_NOTFOUND: no such resident. */
+int store_binding_add(struct store *s, const char *token, const char *account, int64_t expires_ms,
+		      int64_t now_ms, struct err *e);
+/* Uses a binding token: the resident gets the openid (and WeChat messages again).
+ * ERR_NOTFOUND when the token is unknown, used or expired. account: 64 bytes. */
+int store_binding_use(struct store *s, const char *token, const char *openid, int64_t now_ms,
+		      char account[64], struct err *e);
+
 /* Number of queued + sending messages, or -1 when the store fails. */
 int64_t store_queue_depth(struct store *s);
 

@@ -152,3 +152,58 @@ json_t *store_events_json(struct store *s, const char *account)
 	sqlite3_reset(q);
 	return arr;
 }
+
+int store_binding_add(struct store *s, const char *token, const char *account, int64_t expires_ms,
+		      int64_t now_ms, struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_BIND_ADD);
+	int rc;
+
+	store_bind_text(q, 1, token);
+	store_bind_text(q, 2, account);
+	sqlite3_bind_int64(q, 3, now_ms);
+	sqlite3_bind_int64(q, 4, expires_ms);
+	if ((rc = store_run(s, q, e, "storing a binding token")) < 0)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return err_set(e, ERR_NOTFOUND, "account", "no resident with account %.64s",
+			       account);
+	return 0;
+}
+
+int store_binding_use(struct store *s, const char *token, const char *openid, int64_t now_ms,
+		      char account[64], struct err *e)
+{
+	sqlite3_stmt *q;
+	int64_t rid = 0;
+	int rc, found = 0;
+
+	if ((rc = store_begin(s, e)) < 0)
+		return rc;
+	q = store_q(s, ST_BIND_USE);
+	store_bind_text(q, 1, token);
+	store_bind_text(q, 2, openid);
+	sqlite3_bind_int64(q, 3, now_ms);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		rid = sqlite3_column_int64(q, 0);
+		found = 1;
+	}
+	sqlite3_reset(q);
+	if (found) {
+		q = store_q(s, ST_RES_SET_OPENID);
+		sqlite3_bind_int64(q, 1, rid);
+		store_bind_text(q, 2, openid);
+		sqlite3_bind_int64(q, 3, now_ms);
+		found = sqlite3_step(q) == SQLITE_ROW;
+		if (found)
+			snprintf(account, 64, "%s", store_col_text(q, 0));
+		sqlite3_reset(q);
+	}
+	if (!found) {
+		store_rollback(s);
+		return err_set(e, ERR_NOTFOUND, "scene",
+			       "the binding code is unknown, used or "
+			       "expired");
+	}
+	return store_commit(s, e);
+}

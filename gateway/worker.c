@@ -322,8 +322,10 @@ static void send_batch(struct worker *w, struct batch *b)
 	if (m->ops->build(m->pstate, b->msgs, (size_t)b->n, &req, &e) < 0 ||
 	    http_client_start(m->http, &req, b, &e) < 0) {
 		http_request_cleanup(&req);
+		/* A build that failed on I/O (a WeChat token that could not be fetched) is worth
+		 * another try; anything else is a configuration or data problem. */
 		for (int i = 0; i < b->n; i++) {
-			res[i].outcome = OUTCOME_PERMANENT;
+			res[i].outcome = e.code == ERR_IO ? OUTCOME_RETRY : OUTCOME_PERMANENT;
 			snprintf(res[i].reason, sizeof(res[i].reason),
 				 "cannot build the request: %.120s", e.msg);
 		}
