@@ -16,6 +16,7 @@
 #include "inbound.h"
 #include "log.h"
 #include "mask.h"
+#include "metrics.h"
 #include "timefmt.h"
 #include "wechat_callback.h"
 #include "wx_token.h"
@@ -77,6 +78,8 @@ static int push(struct api *a, struct call *c, enum inbound_kind kind, struct er
 		 (long long)json_integer_value(
 			 json_object_get(sum, kind == INBOUND_RECEIPTS ? "receipts" : "replies")),
 		 kind == INBOUND_RECEIPTS ? "receipts" : "replies");
+	metrics_duplicates_avoided(
+		a->metrics, (int)json_integer_value(json_object_get(sum, "duplicates_avoided")));
 	json_decref(sum);
 	c->text = strdup(answer);
 	c->text_type = "application/json; charset=utf-8";

@@ -87,17 +87,26 @@ static int find(const struct gw_config *cfg, const char *name, const char *token
 static int take_receipts(struct store *s, const char *name, const struct prov_receipt *r, int n,
 			 int64_t now_ms, json_t *sum, struct err *e)
 {
-	int applied, total = 0, rc;
+	int applied, reconciled, total = 0, settled = 0, rc;
 
 	for (int i = 0; i < n; i++) {
-		struct store_receipt sr = { name,      r[i].ref,  r[i].phone, r[i].delivered,
-					    r[i].code, r[i].desc, r[i].at_ms };
-		if ((rc = store_receipt_add(s, &sr, now_ms, &applied, e)) < 0)
+		struct store_receipt sr = { .provider = name,
+					    .ref = r[i].ref,
+					    .phone = r[i].phone,
+					    .out_id = r[i].out_id,
+					    .delivered = r[i].delivered,
+					    .code = r[i].code,
+					    .desc = r[i].desc,
+					    .at_ms = r[i].at_ms };
+
+		if ((rc = store_receipt_add(s, &sr, now_ms, &applied, &reconciled, e)) < 0)
 			return rc;
 		total += applied;
+		settled += reconciled;
 	}
 	json_object_set_new(sum, "receipts", json_integer(n));
 	json_object_set_new(sum, "applied", json_integer(total));
+	json_object_set_new(sum, "duplicates_avoided", json_integer(settled));
 	return 0;
 }
 

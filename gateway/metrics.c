@@ -13,7 +13,7 @@
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 #define NBUCKETS ((int)(sizeof(buckets) / sizeof(buckets[0])))
 static const char *const result_names[MR_COUNT] = {
-	"sent", "failed", "retried", "throttled", "expired", "held",
+	"sent", "failed", "retried", "throttled", "expired", "held", "unknown",
 };
 
 struct route_count {
@@ -29,6 +29,7 @@ struct metrics {
 	uint64_t lat_buckets[CONFIG_MAX_PROVIDERS][NBUCKETS];
 	uint64_t lat_count[CONFIG_MAX_PROVIDERS];
 	double lat_sum[CONFIG_MAX_PROVIDERS];
+	uint64_t dup_avoided;
 	struct route_count routes[MAX_ROUTES * 8];
 	int nroutes;
 };
@@ -58,6 +59,15 @@ void metrics_result(struct metrics *m, int provider, enum metric_result r, int n
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->results[provider][r] += (uint64_t)n;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_duplicates_avoided(struct metrics *m, int n)
+{
+	if (m == NULL || n <= 0)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->dup_avoided += (uint64_t)n;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -165,6 +175,11 @@ char *metrics_render(struct metrics *m, int64_t queue_depth)
 		    "# TYPE gateway_queue_depth gauge\ngateway_queue_depth %lld\n",
 		    (long long)queue_depth);
 	render_messages(m, &o);
+	put(&o,
+	    "# HELP gateway_duplicates_avoided_total Unknown-outcome sends that a receipt "
+	    "settled instead of a second send.\n# TYPE gateway_duplicates_avoided_total "
+	    "counter\ngateway_duplicates_avoided_total %llu\n",
+	    (unsigned long long)m->dup_avoided);
 	put(&o,
 	    "# HELP gateway_http_requests_total HTTP API requests by route and status.\n"
 	    "# TYPE gateway_http_requests_total counter\n");

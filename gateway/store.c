@@ -74,6 +74,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE wx_bindings(token TEXT PRIMARY KEY,"
 	" resident_id INTEGER NOT NULL REFERENCES residents(id), created_at INTEGER NOT NULL,"
 	" expires_at INTEGER NOT NULL, used_at INTEGER, openid TEXT);",
+	/* 4: sends whose outcome is unknown (a timeout at a non-idempotent SMS API) wait for
+	 * a receipt naming our out id before they are sent again */
+	"ALTER TABLE outbox ADD COLUMN unknown_out TEXT;"
+	"CREATE INDEX outbox_unknown ON outbox(unknown_out, address)"
+	" WHERE unknown_out IS NOT NULL;"
+	"ALTER TABLE receipts ADD COLUMN out_id TEXT;"
+	"CREATE INDEX outbox_sms_sent ON outbox(address, sent_at) WHERE sent_at IS NOT NULL;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -212,12 +219,13 @@ const char *const store_sql[ST_COUNT] = {
 		     " AND not_before <= ?2 AND (urgent OR ?3) ORDER BY not_before, id LIMIT ?4)"
 		     " RETURNING id, notice_id, expires_at, attempts, urgent, address",
 	[ST_REC_SENT] = "UPDATE outbox SET state = 2, provider = ?2, ref = ?3, reason = NULL,"
-			" sent_at = ?4, updated_at = ?4 WHERE id = ?1 AND state = 1",
+			" sent_at = ?4, updated_at = ?4, unknown_out = NULL"
+			" WHERE id = ?1 AND state = 1",
 	[ST_REC_FAILED] = "UPDATE outbox SET state = 4, provider = ?2, reason = ?3,"
 			  " updated_at = ?4 WHERE id = ?1 AND state = 1",
 	[ST_REC_REQUEUE] = "UPDATE outbox SET state = 0, provider = ?2, reason = ?3,"
-			   " updated_at = ?4, not_before = ?5, attempts = attempts - ?6"
-			   " WHERE id = ?1 AND state = 1",
+			   " updated_at = ?4, not_before = ?5, attempts = attempts - ?6,"
+			   " unknown_out = coalesce(?7, unknown_out) WHERE id = ?1 AND state = 1",
 	[ST_REC_EXPIRED] = "UPDATE outbox SET state = 7, reason = ?3, updated_at = ?4"
 			   " WHERE id = ?1 AND state = 1",
 	[ST_EXPIRE] = "UPDATE outbox SET state = 7, updated_at = ?1,"
@@ -229,7 +237,13 @@ const char *const store_sql[ST_COUNT] = {
 		    " FROM notices WHERE id = ?1",
 	[ST_NOTICE_VARS] = "SELECT vars FROM notices WHERE id = ?1",
 	[ST_RECEIPT_ADD] = "INSERT OR IGNORE INTO receipts(provider, ref, phone, delivered, code,"
-			   " description, at, received_at) VALUES(?,?,?,?,?,?,?,?)",
+			   " description, at, received_at, out_id) VALUES(?,?,?,?,?,?,?,?,?)",
+	/* A receipt for a send whose outcome was unknown: it went after all. ?1 provider:out_id,
+	 * ?2 phone, ?3 delivered, ?4 reason, ?5 now, ?6 ref. */
+	[ST_RECEIPT_UNKNOWN] = "UPDATE outbox SET state = CASE WHEN ?3 THEN 3 ELSE 4 END,"
+			       " reason = ?4, ref = ?6, sent_at = ?5, updated_at = ?5,"
+			       " unknown_out = NULL WHERE unknown_out = ?1 AND address = ?2"
+			       " AND state = 0",
 	/* ?1 ref, ?2 phone, ?3 delivered, ?4 reason, ?5 now: only a sent message moves. */
 	[ST_RECEIPT_APPLY] = "UPDATE outbox SET state = CASE WHEN ?3 THEN 3 ELSE 4 END,"
 			     " reason = ?4, updated_at = ?5 WHERE ref = ?1 AND address = ?2"

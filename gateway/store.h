@@ -149,6 +149,8 @@ struct outbox_update {
 	const char *ref; /* provider's message id, may be NULL */
 	const char *event; /* a decision for the message's history ("provider aliyun: ..."), or
 			      NULL when the row itself says all (a first-try send) */
+	const char *unknown_out; /* on MSG_QUEUED after an unknown outcome: "provider:out id"
+				    a receipt would name; it is then not sent again */
 	const char *fallback; /* on MSG_FAILED: queue the message on this channel instead
 				 ("sms") when the resident can be reached there; or NULL */
 };
@@ -165,15 +167,17 @@ int store_notice_text(struct store *s, int64_t notice_id, const char *channel, c
 /* ---- receipts, replies, decisions ---- */
 struct store_receipt {
 	const char *provider, *ref, *phone;
+	const char *out_id; /* our id echoed by the provider (Alibaba OutId), or NULL */
 	int delivered;
 	const char *code, *desc;
 	int64_t at_ms;
 };
 /* Stores a receipt (a repeat is ignored: *applied 0) and applies it to the sent message it
  * belongs to (by ref and phone). A receipt for a send not recorded yet is kept and applied
- * when the send is recorded. *applied: 1 when a message changed state. */
+ * when the send is recorded. A receipt for a send whose outcome was unknown settles it
+ * (*reconciled 1: a duplicate was avoided). *applied: 1 when a message changed state. */
 int store_receipt_add(struct store *s, const struct store_receipt *r, int64_t now_ms, int *applied,
-		      struct err *e);
+		      int *reconciled, struct err *e);
 /* Stores an inbound SMS with its action ("opt_out" also opts every resident with that
  * mobile out of non-emergency SMS; "stored" keeps it for the flow that asked). *dup: 1
  * when the same reply was stored before (pushes repeat). */

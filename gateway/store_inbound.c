@@ -33,13 +33,35 @@ static int apply(struct store *s, const char *ref, const char *phone, int delive
 	return 0;
 }
 
+static int reconcile(struct store *s, const struct store_receipt *r, int64_t now_ms,
+		     int *reconciled, struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_RECEIPT_UNKNOWN);
+	char key[160], reason[200];
+	int rc;
+
+	snprintf(key, sizeof(key), "%.63s:%.63s", r->provider, r->out_id);
+	receipt_reason(r->delivered, r->code, r->desc, reason, sizeof(reason));
+	store_bind_text(q, 1, key);
+	store_bind_text(q, 2, r->phone);
+	sqlite3_bind_int(q, 3, r->delivered);
+	store_bind_text(q, 4, reason);
+	sqlite3_bind_int64(q, 5, now_ms);
+	store_bind_text(q, 6, r->ref);
+	if ((rc = store_run(s, q, e, "settling an unknown send")) < 0)
+		return rc;
+	*reconciled = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
 int store_receipt_add(struct store *s, const struct store_receipt *r, int64_t now_ms, int *applied,
-		      struct err *e)
+		      int *reconciled, struct err *e)
 {
 	sqlite3_stmt *q = store_q(s, ST_RECEIPT_ADD);
 	int rc;
 
 	*applied = 0;
+	*reconciled = 0;
 	store_bind_text(q, 1, r->provider);
 	store_bind_text(q, 2, r->ref);
 	store_bind_text(q, 3, r->phone);
@@ -48,11 +70,16 @@ int store_receipt_add(struct store *s, const struct store_receipt *r, int64_t no
 	store_bind_text_or_null(q, 6, r->desc);
 	sqlite3_bind_int64(q, 7, r->at_ms);
 	sqlite3_bind_int64(q, 8, now_ms);
+	store_bind_text_or_null(q, 9, r->out_id);
 	if ((rc = store_run(s, q, e, "storing a receipt")) < 0)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
 		return 0; /* a repeat */
-	return apply(s, r->ref, r->phone, r->delivered, r->code, r->desc, now_ms, applied, e);
+	rc = apply(s, r->ref, r->phone, r->delivered, r->code, r->desc, now_ms, applied, e);
+	if (rc == 0 && !*applied && r->out_id != NULL && *r->out_id)
+		rc = reconcile(s, r, now_ms, reconciled, e);
+	*applied |= *reconciled;
+	return rc;
 }
 
 /* Called by store_outbox_record right after a send with a ref is recorded. */

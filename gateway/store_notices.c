@@ -415,6 +415,7 @@ static int record_one(struct store *s, const struct outbox_update *u, int64_t no
 	if (id == ST_REC_REQUEUE) {
 		sqlite3_bind_int64(q, 5, u->not_before);
 		sqlite3_bind_int(q, 6, u->undo_attempt ? 1 : 0);
+		store_bind_text(q, 7, u->unknown_out);
 	}
 	return store_run(s, q, e, "recording a delivery outcome");
 }

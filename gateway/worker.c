@@ -27,6 +27,7 @@
 #define FLUSH_MS 20
 #define DRAIN_MS 5000
 #define MAX_BATCH 1000
+#define UNKNOWN_WAIT_MS 120000
 
 struct slot {
 	struct outbox_msg m;
@@ -48,6 +49,7 @@ struct outcome_rec {
 	char reason[200];
 	char ref[96];
 	char event[240];
+	char unknown[96];
 };
 
 struct member { /* what failover does not hold: the provider itself */
@@ -120,6 +122,7 @@ struct verdict {
 	int64_t not_before;
 	int undo;
 	const char *reason, *ref, *event, *fallback;
+	const char *unknown; /* "provider:out id" of a send whose outcome is unknown */
 };
 
 /* Queues the outcome of slot s for the store and frees the slot. */
@@ -143,6 +146,8 @@ static void finish(struct worker *w, struct slot *s, int member, const struct ve
 	o->u.reason = oc->reason ? o->reason : NULL;
 	o->u.ref = oc->ref && *oc->ref ? o->ref : NULL;
 	o->u.event = oc->event ? o->event : NULL;
+	snprintf(o->unknown, sizeof(o->unknown), "%s", oc->unknown ? oc->unknown : "");
+	o->u.unknown_out = oc->unknown ? o->unknown : NULL;
 	notice_cache_put(s->notice);
 	free(s);
 }
@@ -151,7 +156,9 @@ static void finish(struct worker *w, struct slot *s, int member, const struct ve
 static void settle(struct worker *w, struct slot *s, int state, int64_t not_before, int undo,
 		   const char *reason)
 {
-	struct verdict oc = { state, not_before, undo, reason, NULL, NULL, NULL };
+	struct verdict oc = {
+		.state = state, .not_before = not_before, .undo = undo, .reason = reason
+	};
 
 	finish(w, s, -1, &oc);
 }
@@ -160,7 +167,7 @@ static void apply_retry(struct worker *w, struct slot *s, int mi, const struct p
 			char *event, size_t esz)
 {
 	int64_t now = now_ms(w);
-	struct verdict oc = { MSG_QUEUED, 0, 0, r->reason, NULL, event, NULL };
+	struct verdict oc = { .state = MSG_QUEUED, .reason = r->reason, .event = event };
 	char why[200];
 
 	if (s->m.attempts >= w->pol.max_attempts) {
@@ -180,6 +187,28 @@ static void apply_retry(struct worker *w, struct slot *s, int mi, const struct p
 	finish(w, s, mi, &oc);
 }
 
+/* A send that timed out at a non-idempotent API may have gone: it waits for a receipt that
+ * names our out id (the batch's first message id) before it is sent again. */
+static void apply_unknown(struct worker *w, const struct batch *b, struct slot *s,
+			  const struct prov_result *r, char *event, size_t esz)
+{
+	int mi = b->member;
+	char key[96];
+	struct verdict oc = { .state = MSG_QUEUED,
+			      .not_before = now_ms(w) + UNKNOWN_WAIT_MS,
+			      .reason = r->reason,
+			      .event = event,
+			      .unknown = key };
+
+	snprintf(key, sizeof(key), "%.63s:%lld", member_name(w, mi), (long long)b->msgs[0].id);
+	snprintf(event, esz,
+		 "%s: %.100s; the message may have gone, so it waits %d s for a "
+		 "receipt before it is sent again",
+		 member_name(w, mi), r->reason, UNKNOWN_WAIT_MS / 1000);
+	metrics_result(w->env.metrics, w->fo.m[mi].pidx, MR_UNKNOWN, 1);
+	finish(w, s, mi, &oc);
+}
+
 static void apply_result(struct worker *w, struct batch *b, struct slot *s,
 			 const struct prov_result *r)
 {
@@ -191,7 +220,7 @@ static void apply_result(struct worker *w, struct batch *b, struct slot *s,
 	switch (r->outcome) {
 	case OUTCOME_OK:
 		metrics_result(w->env.metrics, pidx, MR_SENT, 1);
-		oc = (struct verdict){ MSG_SENT, 0, 0, NULL, r->ref, NULL, NULL };
+		oc = (struct verdict){ .state = MSG_SENT, .ref = r->ref };
 		if (b->passed > 0 || s->m.attempts > 1) {
 			snprintf(event, sizeof(event), "sent through %s%s", member_name(w, mi),
 				 b->passed > 0 ? " (the providers before it are out of service)"
@@ -203,16 +232,25 @@ static void apply_result(struct worker *w, struct batch *b, struct slot *s,
 		metrics_result(w->env.metrics, pidx, MR_THROTTLED, 1);
 		snprintf(event, sizeof(event), "%s asked to slow down: %.150s", member_name(w, mi),
 			 r->reason);
-		oc = (struct verdict){
-			MSG_QUEUED, w->fo.m[mi].thr.paused_until_ms, 1, r->reason, NULL, event, NULL
-		};
+		oc = (struct verdict){ .state = MSG_QUEUED,
+				       .not_before = w->fo.m[mi].thr.paused_until_ms,
+				       .undo = 1,
+				       .reason = r->reason,
+				       .event = event };
 		break;
 	case OUTCOME_UNKNOWN:
+		if (w->mem[mi].ops->parse_receipts != NULL && s->m.attempts < w->pol.max_attempts) {
+			apply_unknown(w, b, s, r, event, sizeof(event));
+			return;
+		}
+		/* Nothing could settle it: sent again after the backoff. */
+		apply_retry(w, s, mi, r, event, sizeof(event));
+		return;
 	case OUTCOME_RETRY: apply_retry(w, s, mi, r, event, sizeof(event)); return;
 	case OUTCOME_PERMANENT:
 		metrics_result(w->env.metrics, pidx, MR_FAILED, 1);
-		oc = (struct verdict){ MSG_FAILED, 0,    0,   r->reason[0] ? r->reason : "rejected",
-				       NULL,       NULL, NULL };
+		oc = (struct verdict){ .state = MSG_FAILED,
+				       .reason = r->reason[0] ? r->reason : "rejected" };
 		if (r->unreachable && strcmp(w->channel, "wechat") == 0) {
 			snprintf(event, sizeof(event),
 				 "WeChat cannot reach this resident (%.120s): "
