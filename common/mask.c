@@ -1,7 +1,9 @@
-/* mask: what the public and the logs may see of names, openids and account numbers (PIPL).
- * Called by the kiosk pages, API responses for the public, and every log line that names a
- * resident. Pure: no I/O, no allocation. Works on UTF-8 characters, never cuts one in
- * half, and never shows a value whole: a value too short to keep anything is all stars. */
+/* mask: what the public and the logs may see of names, openids and account numbers (PIPL),
+ * and of the phone numbers that free text such as a provider's error message may quote.
+ * Called by the kiosk pages, API responses for the public, every log line that names a
+ * resident, and the providers' reasons. Pure: no I/O, no allocation. Works on UTF-8
+ * characters, never cuts one in half, and never shows a name, openid or account whole: one
+ * too short to keep anything is all stars. */
 #include "mask.h"
 
 #include <stdbool.h>
@@ -12,6 +14,10 @@
 #define OPENID_HEAD 4
 #define OPENID_TAIL 2
 #define ACCOUNT_TAIL 4
+/* 7 digits catch a local landline as well as every mobile form (138..., 86138..., +86...);
+ * the last 4 are what a person needs to tell two numbers apart. */
+#define DIGIT_RUN_MIN 7
+#define DIGIT_RUN_TAIL 4
 
 /* Output that fills buf up to its size and then stops, so that it stays NUL-terminated
  * and never ends in half a character. */
@@ -107,4 +113,27 @@ void mask_account(const char *account, char *out, size_t outsz)
 	}
 	out_stars(&o, n - ACCOUNT_TAIL);
 	out_chars(&o, account + utf8_prefix_bytes(account, n - ACCOUNT_TAIL), ACCOUNT_TAIL);
+}
+
+void mask_digits(const char *text, char *out, size_t outsz)
+{
+	size_t n, i = 0;
+
+	if (out == NULL || outsz == 0)
+		return;
+	n = text != NULL ? strnlen(text, outsz - 1) : 0;
+	while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+		n--;
+	/* Each run is measured in text before any of it is written, which is what makes
+	 * text == out safe and masks a run that continues past the cut. */
+	while (i < n) {
+		size_t run = strspn(text + i, "0123456789");
+		size_t stars = run >= DIGIT_RUN_MIN ? run - DIGIT_RUN_TAIL : 0;
+
+		if (run == 0)
+			run = 1;
+		for (size_t k = 0; k < run && i < n; k++, i++)
+			out[i] = k < stars ? '*' : text[i];
+	}
+	out[n] = '\0';
 }

@@ -50,6 +50,8 @@ int api_callbacks_init(struct api *a, struct err *e)
 		return 0;
 	rc = wx_token_new(pc->endpoint[0] ? pc->endpoint : "https://api.weixin.qq.com", pc->key_id,
 			  pc->secret, pc->timeout_ms, &a->wx, e);
+	if (rc == 0)
+		wx_token_set_tls_verify(a->wx, pc->tls_verify);
 	return rc;
 }
 
@@ -252,6 +254,7 @@ static int qrcode_create(struct api *a, const char *code, json_t **answer, struc
 	req.body = json_dumps(body, JSON_COMPACT);
 	req.body_len = req.body ? strlen(req.body) : 0;
 	req.timeout_ms = pc->timeout_ms;
+	req.insecure = !pc->tls_verify;
 	json_decref(body);
 	rc = http_fetch(&req, &resp, e);
 	http_request_cleanup(&req);

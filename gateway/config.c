@@ -1,7 +1,8 @@
 /* config: gatewayd's configuration from an INI file; config/gateway.ini documents every key.
  * Called once at start-up by gatewayd and gatewayctl; the result is read-only afterwards.
  * Keys are two const tables (fixed sections, and [provider.NAME] sections): each row names
- * its parser (config_value.c) and where the value lands; config_problem.c collects problems.
+ * its parser (config_value.c) and where the value lands; a provider's template.KIND and
+ * params.KIND get their row from config_template.c; config_problem.c collects problems.
  * Once the file is parsed, config_check.c runs the checks between keys and reads secrets.
  * Never logs, and never puts a secret (or any value of a secret key) into a message.
  * Line numbers: Debian's inih is built with INI_HANDLER_LINENO=0, so the handler gets none.
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "config_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -25,9 +27,20 @@
 
 enum sec_kind { SEC_NONE, SEC_FIXED, SEC_PROVIDER, SEC_BAD };
 
-/* Per-provider values that are not part of struct provider_config. */
+/* Values only the checks need (config_check.c reads them with config_loader_extra):
+ * environment variable names, and [channel] providers as written, since the providers it
+ * names may be defined further down. */
+struct config_extra {
+	char sms_providers[256];
+	char wechat_providers[256];
+	char wechat_token_env[128];
+	char wechat_aes_key_env[128];
+};
+
+/* The same for each provider (config_loader_provider_extra). */
 struct provider_extra {
 	char secret_env[128];
+	char callback_token_env[128];
 };
 
 #define CFG(f) CONFIG_BASE_CFG, offsetof(struct gw_config, f), sizeof(((struct gw_config *)0)->f)
@@ -35,7 +48,9 @@ struct provider_extra {
 #define PRV(f)                                                                                     \
 	CONFIG_BASE_PROV, offsetof(struct provider_config, f),                                     \
 		sizeof(((struct provider_config *)0)->f)
-#define EXTRA(f)                                                                                   \
+#define CEXTRA(f)                                                                                  \
+	CONFIG_BASE_EXTRA, offsetof(struct config_extra, f), sizeof(((struct config_extra *)0)->f)
+#define PEXTRA(f)                                                                                  \
 	CONFIG_BASE_EXTRA, offsetof(struct provider_extra, f),                                     \
 		sizeof(((struct provider_extra *)0)->f)
 
@@ -50,7 +65,17 @@ static const struct config_key cfg_keys[] = {
 	{ "log", "level", config_value_choice, CFG(log_level), 1, 0, "debug|info|warn|error" },
 	{ "sms", "signature", config_value_signature, CFG(sms_signature), 1, 0, NULL },
 	{ "sms", "provider", config_value_str, CFG(sms_provider), 0, 0, NULL },
+	{ "sms", "providers", config_value_str, CEXTRA(sms_providers), 0, 0, NULL },
+	{ "sms", "cap_per_hour", config_value_int, CFG(sms_cap_hour), 0, 1000, NULL },
+	{ "sms", "cap_per_day", config_value_int, CFG(sms_cap_day), 0, 10000, NULL },
 	{ "wechat", "provider", config_value_str, CFG(wechat_provider), 0, 0, NULL },
+	{ "wechat", "providers", config_value_str, CEXTRA(wechat_providers), 0, 0, NULL },
+	{ "wechat", "token", config_value_str, CFG(wechat_token), 1, 0, NULL },
+	{ "wechat", "token_env", config_value_str, CEXTRA(wechat_token_env), 1, 0, NULL },
+	{ "wechat", "encoding_aes_key", config_value_aes_key, CFG(wechat_aes_key), 1, 0, NULL },
+	{ "wechat", "encoding_aes_key_env", config_value_str, CEXTRA(wechat_aes_key_env), 1, 0,
+	  NULL },
+	{ "wechat", "appid", config_value_str, CFG(wechat_appid), 1, 0, NULL },
 	{ "templates", "dir", config_value_str, CFG(templates_dir), 1, 0, NULL },
 	{ "delivery", "quiet_hours", config_value_quiet, WHOLE, 0, 0, NULL },
 	{ "delivery", "utc_offset", config_value_utc_offset, CFG(utc_offset_min), 0, 0, NULL },
@@ -74,17 +99,33 @@ static const struct config_key cfg_keys[] = {
 	{ "import", "col_area", config_value_str, CFG(col_area), 1, 0, NULL },
 };
 
+/* Plus template.KIND and params.KIND, whose rows config_template_row makes. */
 static const struct config_key provider_keys[] = {
-	{ "provider.*", "type", config_value_choice, PRV(type), 1, 0, "file|webhook" },
-	{ "provider.*", "channel", config_value_choice, PRV(channel), 1, 0, "sms|wechat" },
+	{ "provider.*", "type", config_value_choice, PRV(type), 1, 0,
+	  "file|webhook|aliyun|tencent|wechat|wecom" },
+	{ "provider.*", "channel", config_value_choice, PRV(channel), 1, 0, "sms|wechat|staff" },
 	{ "provider.*", "path", config_value_str, PRV(path), 1, 0, NULL },
 	{ "provider.*", "url", config_value_url, PRV(url), 1, 0, NULL },
 	{ "provider.*", "secret", config_value_str, PRV(secret), 1, 0, NULL },
-	{ "provider.*", "secret_env", config_value_str, EXTRA(secret_env), 1, 0, NULL },
+	{ "provider.*", "secret_env", config_value_str, PEXTRA(secret_env), 1, 0, NULL },
 	{ "provider.*", "timeout_ms", config_value_int, PRV(timeout_ms), 100, 120000, NULL },
 	{ "provider.*", "rate", config_value_int, PRV(rate_per_s), 0, 100000, NULL },
 	{ "provider.*", "concurrency", config_value_int, PRV(concurrency), 1, 1024, NULL },
 	{ "provider.*", "batch", config_value_int, PRV(batch), 1, 1000, NULL },
+	{ "provider.*", "endpoint", config_value_url, PRV(endpoint), 1, 0, NULL },
+	{ "provider.*", "tls_verify", config_value_onoff, PRV(tls_verify), 0, 0, NULL },
+	{ "provider.*", "key_id", config_value_str, PRV(key_id), 1, 0, NULL },
+	{ "provider.*", "sign_name", config_value_str, PRV(sign_name), 1, 0, NULL },
+	{ "provider.*", "app_id", config_value_str, PRV(app_id), 1, 0, NULL },
+	{ "provider.*", "region", config_value_str, PRV(region), 1, 0, NULL },
+	{ "provider.*", "sig_version", config_value_choice, PRV(sig_version), 1, 0, "v2|v3" },
+	{ "provider.*", "callback_token", config_value_str, PRV(callback_token), 1, 0, NULL },
+	{ "provider.*", "callback_token_env", config_value_str, PEXTRA(callback_token_env), 1, 0,
+	  NULL },
+	{ "provider.*", "breaker_threshold", config_value_int, PRV(breaker_threshold), 1, 1000,
+	  NULL },
+	{ "provider.*", "breaker_cooldown_s", config_value_int, PRV(breaker_cooldown_s), 1, 86400,
+	  NULL },
 };
 
 /* Everything one config_load_opts needs; heap-allocated (it is large) and freed at the end. */
@@ -99,7 +140,10 @@ struct config_loader {
 	int sec_prov; /* SEC_PROVIDER: index into cfg.providers */
 	int seen[ARRAY_LEN(cfg_keys)]; /* line where each key was set, 0 = default */
 	int pseen[CONFIG_MAX_PROVIDERS][ARRAY_LEN(provider_keys)];
-	struct provider_extra extra[CONFIG_MAX_PROVIDERS];
+	/* template.KIND [0] and params.KIND [1], by config_template_kind index */
+	int tseen[CONFIG_MAX_PROVIDERS][PROVIDER_MAX_TEMPLATES][2];
+	struct config_extra cextra;
+	struct provider_extra pextra[CONFIG_MAX_PROVIDERS];
 };
 
 /* sec NULL: any section. */
@@ -155,6 +199,10 @@ static void add_provider(struct config_loader *ld, const char *name)
 		p->timeout_ms = 5000;
 		p->concurrency = 16;
 		p->batch = 1;
+		p->tls_verify = 1;
+		snprintf(p->sig_version, sizeof(p->sig_version), "v3");
+		p->breaker_threshold = 5;
+		p->breaker_cooldown_s = 60;
 		p->line = ld->line;
 		ld->sec_prov = ld->cfg.nproviders++;
 		ld->sec_kind = SEC_PROVIDER;
@@ -253,11 +301,50 @@ static void apply(struct config_loader *ld, const struct config_key *k, int *see
 		config_problem(ld, ld->line, ld->sec, k->name, "%s", why);
 }
 
+/* The provider's template for kind, added when it has none yet (there is room: kinds are
+ * fewer than PROVIDER_MAX_TEMPLATES and each gets one). */
+static struct provider_template *template_slot(struct provider_config *p, const char *kind)
+{
+	struct provider_template *t;
+
+	for (int i = 0; i < p->ntemplates; i++) {
+		if (strcmp(p->templates[i].kind, kind) == 0)
+			return &p->templates[i];
+	}
+	t = &p->templates[p->ntemplates++];
+	snprintf(t->kind, sizeof(t->kind), "%s", kind);
+	return t;
+}
+
+static void on_provider_key(struct config_loader *ld, const char *name, const char *value)
+{
+	struct provider_config *p = &ld->cfg.providers[ld->sec_prov];
+	const struct config_key *k;
+	struct config_key row;
+	int kind, params;
+	char why[200];
+
+	switch (config_template_row(name, &row, &kind, &params, why, sizeof(why))) {
+	case 0:
+		apply(ld, &row, &ld->tseen[ld->sec_prov][kind][params], template_slot(p, row.arg),
+		      value);
+		return;
+	case -1: config_problem(ld, ld->line, ld->sec, name, "%s", why); return;
+	}
+	k = find_key(provider_keys, ARRAY_LEN(provider_keys), NULL, name);
+	if (k == NULL)
+		config_problem_unknown_key(ld, ld->line, ld->sec, provider_keys,
+					   ARRAY_LEN(provider_keys), NULL, name);
+	else
+		apply(ld, k, &ld->pseen[ld->sec_prov][k - provider_keys],
+		      k->base == CONFIG_BASE_EXTRA ? (void *)&ld->pextra[ld->sec_prov] : (void *)p,
+		      value);
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct config_loader *ld = user;
 	const struct config_key *k;
-	int i = ld->sec_prov;
 
 	(void)section; /* ld->sec holds the same name, seen by the reader first */
 	if (ld->sec_kind == SEC_NONE) {
@@ -269,17 +356,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			config_problem_unknown_key(ld, ld->line, ld->sec, cfg_keys,
 						   ARRAY_LEN(cfg_keys), ld->sec, name);
 		else
-			apply(ld, k, &ld->seen[k - cfg_keys], &ld->cfg, value);
-	} else if (ld->sec_kind == SEC_PROVIDER) {
-		k = find_key(provider_keys, ARRAY_LEN(provider_keys), NULL, name);
-		if (k == NULL)
-			config_problem_unknown_key(ld, ld->line, ld->sec, provider_keys,
-						   ARRAY_LEN(provider_keys), NULL, name);
-		else
-			apply(ld, k, &ld->pseen[i][k - provider_keys],
-			      k->base == CONFIG_BASE_EXTRA ? (void *)&ld->extra[i]
-							   : (void *)&ld->cfg.providers[i],
+			apply(ld, k, &ld->seen[k - cfg_keys],
+			      k->base == CONFIG_BASE_EXTRA ? (void *)&ld->cextra : (void *)&ld->cfg,
 			      value);
+	} else if (ld->sec_kind == SEC_PROVIDER) {
+		on_provider_key(ld, name, value);
 	}
 	return 1; /* SEC_BAD: the section itself was reported; its keys are skipped */
 }
@@ -308,9 +389,31 @@ struct config_problem_log *config_loader_problems(struct config_loader *ld)
 	return &ld->problems;
 }
 
-const char *config_loader_secret_env(const struct config_loader *ld, int i)
+const struct config_key *config_key_find(const char *sec, const char *name)
 {
-	return ld->extra[i].secret_env;
+	if (strcmp(sec, "provider.*") == 0)
+		return find_key(provider_keys, ARRAY_LEN(provider_keys), NULL, name);
+	return find_key(cfg_keys, ARRAY_LEN(cfg_keys), sec, name);
+}
+
+const char *config_loader_extra(const struct config_loader *ld, const char *sec, const char *name)
+{
+	const struct config_key *k = find_key(cfg_keys, ARRAY_LEN(cfg_keys), sec, name);
+
+	return k && k->base == CONFIG_BASE_EXTRA ? (const char *)&ld->cextra + k->off : "";
+}
+
+const char *config_loader_provider_extra(const struct config_loader *ld, int i, const char *name)
+{
+	const struct config_key *k = find_key(provider_keys, ARRAY_LEN(provider_keys), NULL, name);
+
+	return k && k->base == CONFIG_BASE_EXTRA ? (const char *)&ld->pextra[i] + k->off : "";
+}
+
+int config_template_line(const struct config_loader *ld, int i, int kind, int params)
+{
+	assert(kind >= 0 && kind < PROVIDER_MAX_TEMPLATES && (params == 0 || params == 1));
+	return ld->tseen[i][kind][params];
 }
 
 /* Reads the whole file into *out (caller frees). Problems go to ld. */
@@ -397,66 +500,4 @@ out:
 	free(text);
 	free(ld);
 	return rc;
-}
-
-void config_defaults(struct gw_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
-	cfg->listen_port = 8080;
-	cfg->max_body = 1u << 20;
-	cfg->max_import_body = 64u << 20;
-	cfg->http_threads = 4;
-	snprintf(cfg->db_path, sizeof(cfg->db_path), "var/gateway.db");
-	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
-	snprintf(cfg->templates_dir, sizeof(cfg->templates_dir), "templates");
-	cfg->quiet_start_min = 21 * 60;
-	cfg->quiet_end_min = 8 * 60;
-	cfg->utc_offset_min = 8 * 60;
-	cfg->retry_base_ms = 2000;
-	cfg->retry_max_ms = 600000;
-	cfg->max_attempts = 8;
-	cfg->claim_batch = 500;
-	cfg->followup_ttl_hours = 24;
-	cfg->lead_min[UTIL_WATER] = 24 * 60;
-	cfg->lead_min[UTIL_POWER] = 168 * 60;
-	cfg->lead_min[UTIL_HEAT] = 48 * 60;
-	cfg->water_long_lead_min = 48 * 60;
-	cfg->water_long_threshold_min = 12 * 60;
-	snprintf(cfg->col_account, sizeof(cfg->col_account), "户号");
-	snprintf(cfg->col_name, sizeof(cfg->col_name), "户名");
-	snprintf(cfg->col_mobile, sizeof(cfg->col_mobile), "手机号");
-	snprintf(cfg->col_openid, sizeof(cfg->col_openid), "openid");
-	snprintf(cfg->col_area, sizeof(cfg->col_area), "区域编码");
-}
-
-const struct provider_config *config_provider(const struct gw_config *cfg, const char *name)
-{
-	for (int i = 0; i < cfg->nproviders; i++) {
-		if (strcmp(cfg->providers[i].name, name) == 0)
-			return &cfg->providers[i];
-	}
-	return NULL;
-}
-
-static const char *const utility_names[UTIL_COUNT] = {
-	[UTIL_WATER] = "water",
-	[UTIL_POWER] = "power",
-	[UTIL_HEAT] = "heat",
-};
-
-const char *config_utility_name(enum utility u)
-{
-	return (unsigned)u < UTIL_COUNT ? utility_names[u] : "unknown";
-}
-
-int config_utility_parse(const char *s, enum utility *out)
-{
-	for (int u = 0; u < UTIL_COUNT; u++) {
-		if (strcmp(s, utility_names[u]) == 0) {
-			*out = (enum utility)u;
-			return 0;
-		}
-	}
-	return ERR_INVALID;
 }

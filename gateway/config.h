@@ -31,11 +31,12 @@ struct provider_template {
 
 struct provider_config {
 	char name[64]; /* from the section name [provider.NAME] */
-	char type[32]; /* "file" | "webhook" */
-	char channel[16]; /* "sms" | "wechat": which channel this provider carries */
+	char type[32]; /* file | webhook | aliyun | tencent | wechat | wecom */
+	char channel[16]; /* sms | wechat | staff: aliyun, tencent only sms; wechat only
+			     wechat; wecom only staff */
 	char path[512]; /* file: where messages are appended */
 	char url[512]; /* webhook: where to POST */
-	char secret[256]; /* webhook: HMAC key; may come from env (secret_env) */
+	char secret[256]; /* HMAC key, AccessKey secret, AppSecret, robot key; secret_env */
 	int timeout_ms; /* default 5000 */
 	int rate_per_s; /* 0 = unlimited; default 0 */
 	int concurrency; /* requests in flight at once; default 16 */
@@ -47,7 +48,8 @@ struct provider_config {
 	char app_id[64]; /* Tencent SmsSdkAppId */
 	char region[32]; /* Tencent X-TC-Region (ap-guangzhou), Alibaba RegionId (cn-hangzhou) */
 	char sig_version[8]; /* Alibaba: "v3" (default) or "v2" */
-	char callback_token[128]; /* pushes to /callbacks/NAME/... must carry ?token=this */
+	char callback_token[128]; /* pushes to /callbacks/NAME/... must carry ?token=this;
+				     may come from env (callback_token_env) */
 	int breaker_threshold; /* RETRY-class failures in a row that open the circuit; 5 */
 	int breaker_cooldown_s; /* how long an open circuit keeps traffic away; 60 */
 	struct provider_template templates[PROVIDER_MAX_TEMPLATES];
@@ -74,6 +76,10 @@ struct gw_config {
 	 * goes left to right); [sms] provider = a is the one-provider form. */
 	char sms_providers[CONFIG_MAX_PROVIDERS][64];
 	int n_sms_providers;
+	/* [sms] cap_per_hour / cap_per_day: most non-urgent SMS per number per hour / 24 h
+	 * (0 = no cap); one identical SMS per number per 30 s always holds. */
+	int sms_cap_hour;
+	int sms_cap_day;
 	/* [wechat] */
 	char wechat_provider[64]; /* the first of wechat_providers */
 	char wechat_providers[CONFIG_MAX_PROVIDERS][64];
@@ -127,8 +133,9 @@ int config_load(struct gw_config *cfg, const char *path, struct config_problems 
 /* Flags of config_load_opts. */
 enum config_load_flags {
 	/* For tools that need no secret (gatewayctl key create wants only the database path):
-	 * secret_env variables are not looked up, a webhook provider without a secret is no
-	 * problem, and every provider's secret in the result is empty. */
+	 * no *_env variable is looked up, a provider without a secret is no problem, and every
+	 * secret in the result is empty (providers' secret and callback_token, [wechat] token
+	 * and encoding_aes_key). */
 	CONFIG_SKIP_SECRETS = 1u << 0,
 };
 

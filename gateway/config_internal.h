@@ -1,8 +1,9 @@
 /* config_internal: what the configuration's files share. config.c parses the file into one
  * loader (struct config_loader, opaque here), reading each value with a parser from
- * config_value.c named in its key table, and then calls config_check_all from config_check.c,
- * which looks at the parsed values through the accessors below. Both report through
- * config_problem (config_problem.c). Nobody outside these four files includes this file. */
+ * config_value.c named in its key table (template.KIND and params.KIND keys get their row
+ * from config_template.c), and then calls config_check_all from config_check.c, which looks
+ * at the parsed values through the accessors below. All report through config_problem
+ * (config_problem.c). Nobody outside these five files includes this file. */
 #ifndef GATEWAY_CONFIG_INTERNAL_H
 #define GATEWAY_CONFIG_INTERNAL_H
 
@@ -17,9 +18,10 @@
  * and the problems so far. Defined in config.c. */
 struct config_loader;
 
-/* Where a key's value lands: in struct gw_config, struct provider_config, or the values of a
- * provider that config.c keeps aside (struct provider_extra). */
-enum config_key_base { CONFIG_BASE_CFG, CONFIG_BASE_PROV, CONFIG_BASE_EXTRA };
+/* Where a key's value lands: in struct gw_config, struct provider_config, struct
+ * provider_template, or the values that config.c keeps aside because only the checks need
+ * them (the *_env names, [sms]/[wechat] providers as written). */
+enum config_key_base { CONFIG_BASE_CFG, CONFIG_BASE_PROV, CONFIG_BASE_TEMPLATE, CONFIG_BASE_EXTRA };
 
 /* One configuration key. parse() reads v into dst (base + off) or explains in why what is
  * wrong and how to fix it. config_value_str and config_value_url never quote the value, so
@@ -33,7 +35,7 @@ struct config_key {
 	size_t off;
 	size_t size; /* capacity of dst */
 	long min, max; /* numbers: range in the file's unit; strings: min 1 = required */
-	const char *arg; /* choices "a|b", or the range of a size in words */
+	const char *arg; /* choices "a|b", the range of a size in words, or a template's kind */
 };
 
 /* The problems one load has found so far; the loader holds one, config_problem fills it. */
@@ -46,16 +48,24 @@ struct config_problem_log {
 
 /* ---- config.c ---- */
 
-/* The configuration being built; config_check.c writes only providers' secrets into it. */
+/* The configuration being built; config_check.c writes into it only values from the
+ * environment, the lists of providers per channel, and wipes secrets. */
 struct gw_config *config_loader_cfg(struct config_loader *ld);
 /* The loader's problems, for config_problem. */
 struct config_problem_log *config_loader_problems(struct config_loader *ld);
-/* Provider i's secret_env value ("" when not set). */
-const char *config_loader_secret_env(const struct config_loader *ld, int i);
+/* The row of key [sec] name; sec is "provider.*" for provider keys. NULL if there is none. */
+const struct config_key *config_key_find(const char *sec, const char *name);
+/* The text of a key kept aside (base CONFIG_BASE_EXTRA): of [sec] name, or of provider i's
+ * name. "" when it was not set or is not such a key. */
+const char *config_loader_extra(const struct config_loader *ld, const char *sec, const char *name);
+const char *config_loader_provider_extra(const struct config_loader *ld, int i, const char *name);
 /* Line where [sec] name was set, 0 when it keeps its default or is no known key. */
 int config_key_line(const struct config_loader *ld, const char *sec, const char *name);
 /* Line where provider i's key name was set, 0 when it was not set. */
 int config_provider_key_line(const struct config_loader *ld, int i, const char *name);
+/* Line where provider i's template.KIND (params 0) or params.KIND (params 1) was set, for
+ * the kind config_template_kind(kind) names; 0 when it was not set. */
+int config_template_line(const struct config_loader *ld, int i, int kind, int params);
 
 /* ---- config_value.c ---- */
 
@@ -85,6 +95,11 @@ int config_value_signature(const struct config_key *k, const char *v, void *dst,
 			   size_t n);
 /* An http:// or https:// address, stored as text; never quoted in why. */
 int config_value_url(const struct config_key *k, const char *v, void *dst, char *why, size_t n);
+/* on or off, into an int (1 or 0). */
+int config_value_onoff(const struct config_key *k, const char *v, void *dst, char *why, size_t n);
+/* A WeChat EncodingAESKey: exactly 43 characters of the base64 alphabet, stored as text;
+ * never quoted in why (it is a secret). */
+int config_value_aes_key(const struct config_key *k, const char *v, void *dst, char *why, size_t n);
 
 /* ---- config_problem.c ---- */
 
@@ -111,10 +126,28 @@ void config_problem_unknown_section(struct config_loader *ld, int line, const st
 int config_problem_report(struct config_problem_log *pl, int rc, struct config_problems *probs,
 			  struct err *e);
 
+/* ---- config_template.c ---- */
+
+/* The message kinds a provider can have a template for (planned, emergency, ...): kind
+ * 0 .. config_template_nkinds() - 1, at most PROVIDER_MAX_TEMPLATES. */
+int config_template_nkinds(void);
+const char *config_template_kind(int kind);
+/* Classifies a provider key name. Returns 1 when it is no template key (look for it in the
+ * key table); 0 when it is template.KIND or params.KIND of a known kind: *row is the key's
+ * row (name points into name; base CONFIG_BASE_TEMPLATE), *kind its index, *params 1 for
+ * params.KIND; -1 when it looks like one but is wrong: why (capacity n) says how to fix it,
+ * with a "did you mean" for a misspelt prefix or kind. */
+int config_template_row(const char *name, struct config_key *row, int *kind, int *params, char *why,
+			size_t n);
+/* Records a problem for each template.KIND and params.KIND that provider i (section sec,
+ * type type) lacks: providers that send approved templates need both for every kind. */
+void config_template_check(struct config_loader *ld, int i, const char *sec, const char *type);
+
 /* ---- config_check.c ---- */
 
-/* Runs the checks that involve more than one key, after the whole file is parsed, and
- * resolves providers' secrets (flags: CONFIG_SKIP_SECRETS). Problems go to ld. */
+/* Runs the checks that involve more than one key, after the whole file is parsed, reads
+ * secrets from the environment (flags: CONFIG_SKIP_SECRETS: not read, and every secret is
+ * wiped), and fills the lists of providers per channel. Problems go to ld. */
 void config_check_all(struct config_loader *ld, unsigned flags);
 
 #endif

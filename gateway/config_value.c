@@ -1,10 +1,11 @@
 /* config_value: the parsers of single configuration values, one for each kind a key can
  * have: text, a choice, whole numbers, hours, sizes with a K or M suffix, host:port,
- * HH:MM-HH:MM quiet hours, +08:00 offsets, the SMS signature and http(s) URLs.
+ * HH:MM-HH:MM quiet hours, +08:00 offsets, the SMS signature, http(s) URLs, on/off and
+ * WeChat's EncodingAESKey.
  * Called only through the key tables in config.c (see config_internal.h); each reads one
  * value into its destination or explains in why what is wrong and how to fix it.
  * Pure: no I/O, no state. config_value_str and config_value_url never quote the value, so
- * secrets and tokens in URLs stay out of messages. */
+ * secrets and tokens in URLs stay out of messages; nor does config_value_aes_key. */
 #include "config_internal.h"
 
 #include <errno.h>
@@ -213,5 +214,35 @@ int config_value_url(const struct config_key *k, const char *v, void *dst, char 
 		return fail(
 			why, n,
 			"is not an http:// or https:// address; write the full URL (example: https://sms.example.com/send)");
+	return config_value_str(k, v, dst, why, n);
+}
+
+int config_value_onoff(const struct config_key *k, const char *v, void *dst, char *why, size_t n)
+{
+	(void)k;
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		return fail(why, n, "\"%s\" is not allowed; use on or off", v);
+	*(int *)dst = strcmp(v, "on") == 0;
+	return 0;
+}
+
+/* WeChat derives the AES key by base64-decoding the 43 characters plus "=": any other length
+ * or character cannot decode to the 32-byte key, so it is refused here, not at the first
+ * encrypted message. Never quotes the value: it is the key. */
+int config_value_aes_key(const struct config_key *k, const char *v, void *dst, char *why, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(v);
+
+	if (len != 43)
+		return fail(why, n,
+			    "is %zu characters long, not 43; copy the EncodingAESKey again from "
+			    "the Official Account's settings",
+			    len);
+	if (strspn(v, b64) != len)
+		return fail(why, n,
+			    "has characters other than letters, digits, + and /; copy the "
+			    "EncodingAESKey again from the Official Account's settings");
 	return config_value_str(k, v, dst, why, n);
 }

@@ -91,6 +91,7 @@ void http_request_init(struct http_request *req, const char *method, const char 
 	req->body_len = 0;
 	req->timeout_ms = 0;
 	req->connect_timeout_ms = 0;
+	req->insecure = 0;
 }
 
 int http_request_header(struct http_request *req, const char *name, const char *value)
@@ -311,6 +312,9 @@ static int xfer_setup(struct xfer *x, const struct http_request *req, const char
 	bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, xfer_headers(x, req)) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect) != CURLE_OK;
+	/* Both ways on every request: a recycled handle may come from an insecure one. */
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L) != CURLE_OK;
 	if (bad)
 		return err_set(e, ERR_INTERNAL, NULL,
 			       "libcurl refused the request options (method %s)", req->method);

@@ -21,6 +21,10 @@ struct http_request {
 	size_t body_len;
 	int timeout_ms; /* whole transfer; 0 = 10000 */
 	int connect_timeout_ms; /* 0 = min(timeout, 3000) */
+	/* 1 = do not verify the server's TLS certificate or host name. Set only when the
+	 * provider's configuration says tls_verify = off (a test server with a self-signed
+	 * certificate); http_request_init clears it, and it applies to this request alone. */
+	int insecure;
 };
 
 struct http_response {

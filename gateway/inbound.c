@@ -128,6 +128,24 @@ static int take_replies(struct store *s, const char *name, const struct prov_rep
 	return 0;
 }
 
+/* "[]" (with any spaces): a push with nothing in it, which is no error. */
+static bool empty_array(const char *body, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	if (i >= len || body[i++] != '[')
+		return false;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	if (i >= len || body[i++] != ']')
+		return false;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	return i == len;
+}
+
 int inbound_push(struct store *s, const struct gw_config *cfg, const char *name,
 		 enum inbound_kind kind, const char *token, const char *body, size_t len,
 		 int64_t now_ms, const char **answer, json_t **summary, struct err *e)
@@ -161,6 +179,11 @@ int inbound_push(struct store *s, const struct gw_config *cfg, const char *name,
 		if (rc == 0)
 			rc = take_replies(s, name, rep, n, now_ms, sum, e);
 	}
+	if (rc == 0 && n == 0 && !empty_array(body, len))
+		rc = err_set(e, ERR_INVALID, "",
+			     "the push held no %s this provider sends (is the "
+			     "push URL of another kind, e.g. replies sent to /receipts?)",
+			     kind == INBOUND_RECEIPTS ? "receipt" : "reply");
 	if (rc == 0)
 		rc = store_commit(s, e);
 	else

@@ -439,7 +439,11 @@ static int render(const struct notices_env *env, const struct req *r, char *text
 		{ "company", company },
 	};
 	for (int i = 0; i < 2; i++) {
-		if (!(r->channels & (1 << i)))
+		/* The SMS text is kept even for a WeChat-only notice when SMS is configured: a
+		 * resident who unfollowed is reached by SMS instead (the worker's fallback). */
+		bool sms_fallback = i == 0 && env->cfg->sms_provider[0] != '\0';
+
+		if (!(r->channels & (1 << i)) && !sms_fallback)
 			continue;
 		rc = templates_render(env->tmpl, r->kind, chans[i], vars,
 				      sizeof(vars) / sizeof(vars[0]), &texts[i], e);

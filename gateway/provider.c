@@ -9,8 +9,8 @@
 /* Defined in providers/<type>.c. */
 
 static const struct provider_ops *const providers[] = {
-	&provider_file,
-	&provider_webhook,
+	&provider_file,    &provider_webhook, &provider_aliyun,
+	&provider_tencent, &provider_wechat,  &provider_wecom,
 };
 
 const struct provider_ops *provider_find(const char *type)

@@ -48,6 +48,8 @@ struct prov_result {
 	int retry_after_ms; /* THROTTLED: what the provider asked for; 0 = use the default */
 	int unreachable; /* PERMANENT because the recipient cannot be reached on this channel
 			    (WeChat: unfollowed, invalid openid): fall back to another channel */
+	int number_only; /* THROTTLED by a limit on this one number (e.g. one identical SMS
+			    per 30 s): only this message waits, the provider is not paused */
 };
 
 /* A delivery receipt (status report) pushed by a provider. */
@@ -99,6 +101,10 @@ struct provider_ops {
 
 extern const struct provider_ops provider_file; /* providers/file.c */
 extern const struct provider_ops provider_webhook; /* providers/webhook.c */
+extern const struct provider_ops provider_aliyun; /* providers/aliyun.c */
+extern const struct provider_ops provider_tencent; /* providers/tencent.c */
+extern const struct provider_ops provider_wechat; /* providers/wechat.c */
+extern const struct provider_ops provider_wecom; /* providers/wecom.c */
 
 /* The provider for a config type, or NULL. */
 const struct provider_ops *provider_find(const char *type);

@@ -277,6 +277,12 @@ const char *const store_sql[ST_COUNT] = {
 			" AND used_at IS NULL AND expires_at > ?3 RETURNING resident_id",
 	[ST_RES_SET_OPENID] = "UPDATE residents SET openid = ?2, opt_out_wechat = 0,"
 			      " updated_at = ?3 WHERE id = ?1 RETURNING account",
+	/* What a number has been sent by SMS lately: ?1 phone, ?2 30 s ago, ?3 an hour ago,
+	 * ?4 a day ago, ?5 the text about to go. */
+	[ST_NUMBER_USAGE] = "SELECT coalesce(max(CASE WHEN o.sent_at > ?2 AND n.text_sms = ?5"
+			    " THEN o.sent_at END), 0), coalesce(sum(o.sent_at > ?3), 0), count(*)"
+			    " FROM outbox o JOIN notices n ON n.id = o.notice_id"
+			    " WHERE o.address = ?1 AND o.sent_at > ?4 AND o.channel = 'sms'",
 	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
 		     " + (SELECT count(*) FROM outbox WHERE state = 1)",
 };

@@ -199,6 +199,14 @@ int store_binding_add(struct store *s, const char *token, const char *account, i
 int store_binding_use(struct store *s, const char *token, const char *openid, int64_t now_ms,
 		      char account[64], struct err *e);
 
+/* What an SMS number has been sent lately, for the per-number caps. */
+struct number_usage {
+	int64_t identical_at; /* when this same text last went to it within 30 s, else 0 */
+	int last_hour, last_day;
+};
+int store_number_usage(struct store *s, const char *phone, const char *text, int64_t now_ms,
+		       struct number_usage *out, struct err *e);
+
 /* Number of queued + sending messages, or -1 when the store fails. */
 int64_t store_queue_depth(struct store *s);
 

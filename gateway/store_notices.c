@@ -511,6 +511,27 @@ int store_notice_vars(struct store *s, int64_t notice_id, char **out, struct err
 	return 0;
 }
 
+int store_number_usage(struct store *s, const char *phone, const char *text, int64_t now_ms,
+		       struct number_usage *out, struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_NUMBER_USAGE);
+	int rc;
+
+	store_bind_text(q, 1, phone);
+	sqlite3_bind_int64(q, 2, now_ms - 30000);
+	sqlite3_bind_int64(q, 3, now_ms - 3600000);
+	sqlite3_bind_int64(q, 4, now_ms - 86400000);
+	store_bind_text(q, 5, text);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		out->identical_at = sqlite3_column_int64(q, 0);
+		out->last_hour = sqlite3_column_int(q, 1);
+		out->last_day = sqlite3_column_int(q, 2);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : store_db_err(s, e, "reading a number's recent messages");
+}
+
 int64_t store_queue_depth(struct store *s)
 {
 	sqlite3_stmt *q = store_q(s, ST_DEPTH);

@@ -230,6 +230,19 @@ static void apply_result(struct worker *w, struct batch *b, struct slot *s,
 		break;
 	case OUTCOME_THROTTLED:
 		metrics_result(w->env.metrics, pidx, MR_THROTTLED, 1);
+		if (r->number_only) {
+			/* A limit on this one number: it waits, the provider goes on. */
+			snprintf(event, sizeof(event), "%s: this number's limit: %.150s",
+				 member_name(w, mi), r->reason);
+			oc = (struct verdict){ .state = MSG_QUEUED,
+					       .not_before = now_ms(w) +
+						       (r->retry_after_ms > 0 ? r->retry_after_ms
+									      : 600000),
+					       .undo = 1,
+					       .reason = r->reason,
+					       .event = event };
+			break;
+		}
 		snprintf(event, sizeof(event), "%s asked to slow down: %.150s", member_name(w, mi),
 			 r->reason);
 		oc = (struct verdict){ .state = MSG_QUEUED,
@@ -313,7 +326,7 @@ static void conclude(struct worker *w, struct batch *b, const struct prov_result
 	for (int i = 0; i < b->n; i++) {
 		ok += res[i].outcome == OUTCOME_OK;
 		retry += res[i].outcome == OUTCOME_RETRY || res[i].outcome == OUTCOME_UNKNOWN;
-		if (res[i].outcome == OUTCOME_THROTTLED) {
+		if (res[i].outcome == OUTCOME_THROTTLED && !res[i].number_only) {
 			throttled++;
 			retry_after = res[i].retry_after_ms;
 		}
@@ -380,6 +393,48 @@ static void drop_pending(struct worker *w, int k)
 	w->npending -= k;
 }
 
+/* The per-number caps, checked here before a provider refuses: at most one identical SMS
+ * per number per 30 s (every kind), and [sms] cap_per_hour / cap_per_day for non-urgent
+ * kinds. A capped message waits; it is never dropped (it may expire with its outage).
+ * Two messages for one number in the same batch are not seen by this check; the provider's
+ * own limit then answers THROTTLED and the message is retried. */
+static bool capped(struct worker *w, struct slot *s, int64_t now)
+{
+	const struct gw_config *cfg = w->env.cfg;
+	struct number_usage u = { 0 };
+	char why[160];
+	struct verdict oc = { .state = MSG_QUEUED, .undo = 1, .reason = why, .event = why };
+	struct err e;
+
+	if (store_number_usage(w->store, s->m.address, s->notice->text, now, &u, &e) < 0) {
+		log_warn("worker %s: cannot check the per-number caps: %s", w->channel, e.msg);
+		return false;
+	}
+	if (u.identical_at != 0) {
+		oc.not_before = u.identical_at + 30000;
+		snprintf(why, sizeof(why),
+			 "held: the same text went to this number less than 30 s "
+			 "ago");
+	} else if (!s->m.urgent && cfg->sms_cap_hour > 0 && u.last_hour >= cfg->sms_cap_hour) {
+		oc.not_before = now + 600000;
+		snprintf(why, sizeof(why),
+			 "held: this number had %d SMS in the last hour "
+			 "([sms] cap_per_hour = %d)",
+			 u.last_hour, cfg->sms_cap_hour);
+	} else if (!s->m.urgent && cfg->sms_cap_day > 0 && u.last_day >= cfg->sms_cap_day) {
+		oc.not_before = now + 3600000;
+		snprintf(why, sizeof(why),
+			 "held: this number had %d SMS in the last 24 h "
+			 "([sms] cap_per_day = %d)",
+			 u.last_day, cfg->sms_cap_day);
+	} else {
+		return false;
+	}
+	metrics_result(w->env.metrics, w->fo.m[0].pidx, MR_HELD, 1);
+	finish(w, s, -1, &oc);
+	return true;
+}
+
 /* Handles messages that must not be sent now; returns false when s was consumed. */
 static bool may_send(struct worker *w, struct slot *s, int64_t now)
 {
@@ -403,6 +458,8 @@ static bool may_send(struct worker *w, struct slot *s, int64_t now)
 		settle(w, s, MSG_FAILED, 0, 0, "the notice's text is missing");
 		return false;
 	}
+	if (strcmp(w->channel, "sms") == 0 && capped(w, s, now))
+		return false;
 	return true;
 }
 
@@ -639,7 +696,9 @@ int worker_start(const struct worker_env *env, const char *channel, const int *p
 	w->sweeper = sweeper;
 	snprintf(w->channel, sizeof(w->channel), "%s", channel);
 	failover_init(&w->fo);
-	w->cap_pending = env->cfg->claim_batch;
+	/* Room for two full batches of the largest provider, so batches are not cut short. */
+	w->cap_pending =
+		env->cfg->claim_batch > 2 * MAX_BATCH ? env->cfg->claim_batch : 2 * MAX_BATCH;
 	w->cap_out = FLUSH_EVERY * 4;
 	w->pending = calloc((size_t)w->cap_pending, sizeof(*w->pending));
 	w->out = calloc((size_t)w->cap_out, sizeof(*w->out));

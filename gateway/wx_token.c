@@ -28,6 +28,7 @@ struct wx_token {
 	char appid[128];
 	char secret[256];
 	int timeout_ms;
+	int insecure; /* tls_verify = off: see wx_token_set_tls_verify */
 	char token[WX_TOKEN_SIZE]; /* "" = none held */
 	int64_t refresh_ms; /* fetch again at or after this instant */
 	int64_t expires_ms; /* WeChat stops accepting the token here */
@@ -95,6 +96,13 @@ int wx_token_new(const char *base_url, const char *appid, const char *secret, in
 	return 0;
 }
 
+void wx_token_set_tls_verify(struct wx_token *t, int verify)
+{
+	pthread_mutex_lock(&t->mu);
+	t->insecure = !verify;
+	pthread_mutex_unlock(&t->mu);
+}
+
 void wx_token_free(struct wx_token *t)
 {
 	if (t == NULL)
@@ -122,6 +130,7 @@ static int token_request(const struct wx_token *t, struct http_request *req, str
 	req->body = body;
 	req->body_len = strlen(body);
 	req->timeout_ms = t->timeout_ms;
+	req->insecure = t->insecure;
 	if (http_request_header(req, "Content-Type", "application/json") < 0)
 		return err_set(e, ERR_INTERNAL, NULL, "WeChat token request headers do not fit");
 	return 0;

@@ -29,6 +29,9 @@ struct wx_token;
  * base_url is not http(s)://; ERR_NOMEM. *out is written only on success. */
 int wx_token_new(const char *base_url, const char *appid, const char *secret, int timeout_ms,
 		 struct wx_token **out, struct err *e);
+/* verify 0: fetch without checking the server's TLS certificate, for a provider whose
+ * configuration says tls_verify = off (a test server); a new holder verifies. */
+void wx_token_set_tls_verify(struct wx_token *t, int verify);
 /* Accepts NULL; wipes the secret and the token. */
 void wx_token_free(struct wx_token *t);
 

@@ -1,8 +1,9 @@
 /* providers/aliyun: the parts of the Alibaba Cloud SMS provider (dysmsapi 2017-05-25) that
- * are not reached through provider_aliyun: the two request signatures (so that tests can
- * check them against the published vectors), the SendBatchSms request for messages with
- * differing parameters, and the QuerySendDetails request and answer that reconcile an
- * unknown outcome. The worker reaches everything else through the provider_ops table.
+ * are not reached through provider_aliyun: the two request signatures (aliyun_sign.c; so
+ * that tests can check them against the published vectors), the SendBatchSms request for
+ * messages with differing parameters (aliyun.c), and the QuerySendDetails request and
+ * answer that reconcile an unknown outcome (aliyun_push.c). The worker reaches everything
+ * else through the provider_ops table.
  * Pure: no I/O, no clock; secrets never leave the stack and the request. */
 #ifndef GATEWAY_PROVIDERS_ALIYUN_H
 #define GATEWAY_PROVIDERS_ALIYUN_H

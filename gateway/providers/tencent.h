@@ -1,7 +1,8 @@
-/* providers/tencent: the TC3-HMAC-SHA256 request signature of Tencent Cloud API 3.0, as
- * providers/tencent.c uses it for SendSms. Declared here so that the unit test can check it
- * against the worked example of the "Signature v3" document. Pure: no I/O, no clock (the
- * caller passes the timestamp). The secret key is copied only to the stack and wiped. */
+/* providers/tencent: the TC3-HMAC-SHA256 request signature of Tencent Cloud API 3.0
+ * (tencent_sign.c), as providers/tencent.c uses it for SendSms. Declared here so that the
+ * unit test can check it against the worked example of the "Signature v3" document. Pure:
+ * no I/O, no clock (the caller passes the timestamp). The secret key is copied only to the
+ * stack and wiped. */
 #ifndef GATEWAY_PROVIDERS_TENCENT_H
 #define GATEWAY_PROVIDERS_TENCENT_H
 
@@ -9,6 +10,9 @@
 #include <stdint.h>
 
 #include "err.h"
+
+/* Longest host or content type (with its NUL) that tencent_sign takes. */
+#define TENCENT_SIGN_FIELD_MAX 256
 
 /* What one signature covers. The signed headers are content-type and host only. */
 struct tencent_sign_input {

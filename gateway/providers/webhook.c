@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mask.h"
 #include "provider.h"
 #include "utf8.h"
 
@@ -27,6 +28,7 @@ struct webhook_state {
 	unsigned char secret[sizeof(((struct provider_config *)0)->secret)];
 	size_t secret_len;
 	int timeout_ms;
+	int insecure; /* tls_verify = off */
 	const mbedtls_md_info_t *md;
 };
 
@@ -46,6 +48,7 @@ static int webhook_create(const struct provider_config *cfg, void **state, struc
 	s->secret_len = strnlen(cfg->secret, sizeof(cfg->secret));
 	memcpy(s->secret, cfg->secret, s->secret_len);
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : WEBHOOK_DEFAULT_TIMEOUT_MS;
+	s->insecure = !cfg->tls_verify;
 	s->md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
 	*state = s;
 	return 0;
@@ -133,6 +136,7 @@ static int webhook_build(void *state, const struct prov_msg *msgs, size_t n,
 	req->body_len = strlen(body);
 	req->body = body;
 	req->timeout_ms = s->timeout_ms;
+	req->insecure = s->insecure;
 	body = NULL;
 out:
 	free(body);
@@ -179,22 +183,6 @@ static void redact(char *s, const char *needle, size_t min, const char *repl)
 		memcpy(p, repl, rlen);
 		memmove(p + rlen, p + m, strlen(p + m) + 1);
 		p += rlen;
-	}
-}
-
-/* Runs of 7 or more digits keep only their last 4: phone numbers in any prefix form. */
-static void mask_digit_runs(char *s)
-{
-	size_t i = 0;
-
-	while (s[i] != '\0') {
-		size_t j = i;
-
-		while (s[j] >= '0' && s[j] <= '9')
-			j++;
-		if (j - i >= 7)
-			memset(s + i, '*', j - i - 4);
-		i = j > i ? j : i + 1;
 	}
 }
 
@@ -260,7 +248,7 @@ static void error_detail(const struct http_response *resp, const struct prov_msg
 	json_decref(root);
 	redact(work, m->text, TEXT_MATCH_MIN, "[text]");
 	redact(work, m->to, (size_t)-1, "[to]");
-	mask_digit_runs(work);
+	mask_digits(work, work, sizeof(work));
 	printable(work, out, outsz, max_chars);
 }
 

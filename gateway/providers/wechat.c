@@ -4,13 +4,11 @@
  * classify() maps WeChat's errcode to an outcome and, on a rejected token, invalidates it so
  * that the retry fetches a fresh one ("refresh once and retry").
  * Sends are idempotent: client_msg_id = "gw<message id>" makes WeChat drop a repeat within
- * 10 minutes, so a timeout is RETRY. Values are cleaned per keyword type so that WeChat
- * never rejects one for its length (47003). Never puts an openid, a token or a message's
- * text into a reason.
+ * 10 minutes, so a timeout is RETRY. Values are cleaned per keyword type (wechat_keyword.c)
+ * so that WeChat never rejects one for its length (47003). Never puts an openid, a token or
+ * a message's text into a reason.
  * Sources: PROVIDERS.md part 4; sendTemplateMessage
- * developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
- * (类目模板消息参数值内容限制: amount = one currency sign + 10 digits, 元 optional; phrase = 5
- * Chinese characters, confirmed by WeChat staff on developers.weixin.qq.com/community);
+ * developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html;
  * global return codes developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html. */
 #include "wechat.h"
 
@@ -21,13 +19,13 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "utf8.h"
+#include "mask.h"
+#include "wechat_keyword.h"
 #include "wx_token.h"
 
 #define WECHAT_DEFAULT_BASE "https://api.weixin.qq.com"
 #define WECHAT_DEFAULT_TIMEOUT_MS 5000
 #define WECHAT_SENT_RING 64 /* builds remembered to know which token a request used */
-#define WORK_SIZE 1024 /* bytes of a value looked at; longer input is cut before cleaning */
 #define MINUTE_MS 60000
 #define DAY_MS 86400000LL
 #define BEIJING_OFFSET_MS (8 * 3600000LL) /* WeChat's daily quotas reset at 00:00 +08:00 */
@@ -41,285 +39,13 @@ struct wechat_sent {
 struct wechat_state {
 	char base[sizeof(((struct provider_config *)0)->endpoint)];
 	int timeout_ms;
+	int insecure; /* tls_verify = off */
 	struct wx_token *token;
 	struct provider_template templates[PROVIDER_MAX_TEMPLATES];
 	int ntemplates;
 	struct wechat_sent sent[WECHAT_SENT_RING];
 	unsigned nsent; /* builds so far; the newest is sent[(nsent - 1) % RING] */
 };
-
-/* --- keyword values ---------------------------------------------------------------- */
-
-/* How one keyword type (the keyword's name without its digits) must look. */
-struct kw_rule {
-	const char *type;
-	size_t max_chars;
-	bool (*keep)(long cp); /* characters the type accepts; NULL = any */
-	void (*fix)(char *s); /* type-specific clean-up after filtering, or NULL */
-	bool ellipsis; /* a cut shows "…" as the last character */
-};
-
-static bool is_digit(long c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_letter(long c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_symbol(long c)
-{
-	return c > 0x20 && c < 0x7f && !is_digit(c) && !is_letter(c);
-}
-
-static bool is_ascii_graph(long c)
-{
-	return c > 0x20 && c < 0x7f;
-}
-
-static bool is_cjk(long c)
-{
-	return (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) ||
-		(c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x2fa1f);
-}
-
-static bool is_number_char(long c)
-{
-	return is_digit(c) || c == '.';
-}
-
-static bool is_phone_char(long c)
-{
-	return is_digit(c) || c == '+' || c == '-';
-}
-
-static bool is_car_char(long c)
-{
-	return is_digit(c) || is_letter(c) || is_cjk(c);
-}
-
-static bool is_currency(long c)
-{
-	return c == '$' || c == 0xa5 || c == 0xffe5; /* $ ¥ ￥ */
-}
-
-#define YUAN 0x5143 /* 元 */
-
-static bool is_amount_char(long c)
-{
-	return is_digit(c) || c == '.' || c == YUAN || is_currency(c);
-}
-
-/* Decodes the character at s into *cp and returns its byte length; *cp = -1 for a byte
- * that does not start a valid UTF-8 character (its length is then 1). */
-static size_t next_cp(const char *s, long *cp)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t k = u[0] < 0x80 ? 1 : u[0] >= 0xf0 ? 4 : u[0] >= 0xe0 ? 3 : 2;
-
-	if (k > 1 && !utf8_valid(s, strnlen(s, k), NULL)) {
-		*cp = -1;
-		return 1;
-	}
-	*cp = k == 1 ? u[0] : u[0] & (0x7f >> k);
-	for (size_t i = 1; i < k; i++)
-		*cp = (*cp << 6) | (u[i] & 0x3f);
-	return k;
-}
-
-/* Keeps only the first decimal point. */
-static void fix_number(char *s)
-{
-	char *dot = strchr(s, '.');
-
-	if (dot == NULL)
-		return;
-	for (char *r = dot + 1, *w = dot + 1;; r++)
-		if (*r != '.' && (*w++ = *r) == '\0')
-			break;
-}
-
-/* An optional leading currency sign, at most 10 digits with one decimal point, and "元"
- * when the value ended with it. */
-static void fix_amount(char *s)
-{
-	char out[WORK_SIZE];
-	size_t i = 0, o = 0, k;
-	int digits = 0;
-	bool dot = false, yuan = false;
-	long cp;
-
-	while (s[i] != '\0') {
-		k = next_cp(s + i, &cp);
-		yuan = cp == YUAN;
-		if ((is_currency(cp) && i == 0) || (is_digit(cp) && digits < 10) ||
-		    (cp == '.' && !dot && digits > 0)) {
-			memcpy(out + o, s + i, k);
-			o += k;
-			digits += is_digit(cp);
-			dot |= cp == '.';
-		}
-		i += k;
-	}
-	if (o > 0 && out[o - 1] == '.')
-		o--;
-	if (yuan && digits > 0)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "元");
-	out[o] = '\0';
-	memcpy(s, out, o + 1);
-}
-
-/* A range too long to show keeps its start: "9月1日 08:00~9月2日 18:00" -> "9月1日 08:00". */
-static void fix_time(char *s)
-{
-	char *tilde = strchr(s, '~');
-	size_t n;
-
-	if (utf8_chars(s) <= 20 || tilde == NULL)
-		return;
-	n = (size_t)(tilde - s);
-	while (n > 0 && s[n - 1] == ' ')
-		n--;
-	s[n] = '\0';
-}
-
-/* Whether the spaces or ')' at s sit inside a phone number: a group of 3 or more digits
- * follows ("0571 8888 1234", "(0571)8888"), not "24" of "95598 24小时". */
-static bool continues_number(const char *s)
-{
-	size_t n = 0;
-
-	while (*s == ' ' || *s == ')')
-		s++;
-	while (is_digit((unsigned char)s[n]))
-		n++;
-	return n >= 3;
-}
-
-/* The first phone number in the text: "热线 0571-8888 1234（24小时）" -> "0571-88881234".
- * Filtering digits out of the whole text would glue the "24" of the hours on. */
-static void fix_phone(char *s)
-{
-	size_t i = 0, o = 0, k;
-	bool started = false;
-	long cp;
-
-	while (s[i] != '\0') {
-		k = next_cp(s + i, &cp);
-		if (is_phone_char(cp)) {
-			started = true;
-			s[o++] = (char)cp;
-		} else if (started && !((cp == ' ' || cp == ')') && continues_number(s + i))) {
-			break;
-		}
-		i += k;
-	}
-	s[o] = '\0';
-}
-
-/* Chinese names take 10 characters, Latin ones 20. */
-static void fix_name(char *s)
-{
-	for (const char *p = s; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80) {
-			s[utf8_prefix_bytes(s, 10)] = '\0';
-			return;
-		}
-}
-
-static void fix_upper(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'a' && *s <= 'z')
-			*s = (char)(*s - 'a' + 'A');
-}
-
-static const struct kw_rule kw_rules[] = {
-	{ "thing", 20, NULL, NULL, true },
-	{ "number", 32, is_number_char, fix_number, false },
-	{ "letter", 32, is_letter, NULL, false },
-	{ "symbol", 5, is_symbol, NULL, false },
-	{ "character_string", 32, is_ascii_graph, NULL, false },
-	{ "time", 20, NULL, fix_time, false },
-	{ "date", 20, NULL, fix_time, false },
-	{ "amount", 13, is_amount_char, fix_amount, false },
-	{ "phone_number", 17, NULL, fix_phone, false },
-	{ "car_number", 8, is_car_char, fix_upper, false },
-	{ "name", 20, NULL, fix_name, false },
-	{ "phrase", 5, is_cjk, NULL, false },
-};
-
-/* Unknown types get the limit every field is shown with since 2023-05-04. */
-static const struct kw_rule kw_default = { "", 20, NULL, NULL, true };
-
-static const struct kw_rule *kw_rule_for(const char *keyword)
-{
-	size_t n = strlen(keyword);
-
-	while (n > 0 && is_digit((unsigned char)keyword[n - 1]))
-		n--;
-	for (size_t i = 0; i < sizeof(kw_rules) / sizeof(kw_rules[0]); i++)
-		if (strlen(kw_rules[i].type) == n && strncmp(kw_rules[i].type, keyword, n) == 0)
-			return &kw_rules[i];
-	return &kw_default;
-}
-
-static bool is_break(long c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == ' ';
-}
-
-/* Copies the characters of v that r accepts into buf: invalid bytes dropped, runs of
- * spaces, line breaks and control characters folded into one space, trimmed. Leaves 4
- * bytes spare so that a cut can always append "…". */
-static void kw_filter(const char *v, const struct kw_rule *r, char *buf, size_t bufsz)
-{
-	size_t i = 0, o = 0, k;
-	bool space = false;
-	long cp;
-
-	while (v[i] != '\0') {
-		k = next_cp(v + i, &cp);
-		if (cp >= 0 && is_break(cp)) {
-			space = true;
-		} else if (cp >= 0 && (r->keep == NULL || r->keep(cp))) {
-			if (o + k + 1 + 4 >= bufsz)
-				break;
-			if (space && o > 0 && (r->keep == NULL || r->keep(' ')))
-				buf[o++] = ' ';
-			space = false;
-			memcpy(buf + o, v + i, k);
-			o += k;
-		}
-		i += k;
-	}
-	buf[o] = '\0';
-}
-
-void wechat_keyword_value(const char *keyword, const char *value, char out[WECHAT_VALUE_SIZE])
-{
-	const struct kw_rule *r = kw_rule_for(keyword);
-	char buf[WORK_SIZE];
-	size_t b;
-
-	kw_filter(value != NULL ? value : "", r, buf, sizeof(buf));
-	if (r->fix != NULL)
-		r->fix(buf);
-	if (utf8_chars(buf) > r->max_chars) {
-		b = utf8_prefix_bytes(buf, r->ellipsis ? r->max_chars - 1 : r->max_chars);
-		while (b > 0 && buf[b - 1] == ' ')
-			b--;
-		snprintf(buf + b, sizeof(buf) - b, "%s", r->ellipsis ? "…" : "");
-	}
-	/* The rules keep every value far below the size; cut on a character anyway. */
-	b = strnlen(buf, WECHAT_VALUE_SIZE - 1);
-	while (b > 0 && ((unsigned char)buf[b] & 0xc0) == 0x80)
-		b--;
-	memcpy(out, buf, b);
-	out[b] = '\0';
-}
 
 /* --- create / destroy ------------------------------------------------------------------ */
 
@@ -349,6 +75,8 @@ static int wechat_create(const struct provider_config *cfg, void **state, struct
 		free(s);
 		return rc;
 	}
+	wx_token_set_tls_verify(s->token, cfg->tls_verify);
+	s->insecure = !cfg->tls_verify;
 	snprintf(s->base, sizeof(s->base), "%s", base);
 	while (s->base[0] != '\0' && s->base[strlen(s->base) - 1] == '/')
 		s->base[strlen(s->base) - 1] = '\0';
@@ -535,6 +263,7 @@ static int wechat_build(void *state, const struct prov_msg *msgs, size_t n,
 	req->body_len = strlen(body);
 	req->body = body;
 	req->timeout_ms = s->timeout_ms;
+	req->insecure = s->insecure;
 	body = NULL;
 	sent->msg_id = msgs[0].id;
 	memcpy(sent->token, token, sizeof(sent->token));
@@ -603,12 +332,7 @@ static void quote_errmsg(const char *src, const char *openid, char *out, size_t 
 		memcpy(p, "[openid]", 8);
 		memmove(p + 8, p + olen, strlen(p + olen) + 1);
 	}
-	for (size_t i = 0, j; work[i] != '\0'; i = j > i ? j : i + 1) {
-		for (j = i; work[j] >= '0' && work[j] <= '9'; j++)
-			;
-		if (j - i >= 7)
-			memset(work + i, '*', j - i - 4);
-	}
+	mask_digits(work, work, sizeof(work));
 	snprintf(out, outsz, "%.*s", (int)(outsz - 1), work); /* ASCII: any cut is clean */
 }
 

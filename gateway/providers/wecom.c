@@ -27,6 +27,7 @@ struct wecom_state {
 	char url[1024]; /* {base}/cgi-bin/webhook/send?key=KEY */
 	char key[sizeof(((struct provider_config *)0)->secret)];
 	int timeout_ms;
+	int insecure; /* tls_verify = off */
 };
 
 /* The longest prefix of s (len bytes) of at most max bytes that ends on a character
@@ -127,6 +128,7 @@ static int wecom_create(const struct provider_config *cfg, void **state, struct 
 	}
 	snprintf(s->key, sizeof(s->key), "%s", cfg->secret);
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : WECOM_DEFAULT_TIMEOUT_MS;
+	s->insecure = !cfg->tls_verify;
 	*state = s;
 	return 0;
 }
@@ -184,6 +186,7 @@ static int wecom_build(void *state, const struct prov_msg *msgs, size_t n, struc
 	req->body = body;
 	req->body_len = strlen(body);
 	req->timeout_ms = s->timeout_ms;
+	req->insecure = s->insecure;
 	return 0;
 }
 

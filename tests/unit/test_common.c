@@ -334,6 +334,54 @@ TEST(mask_account_keeps_the_last_four)
 	CHECK_STR(out, "******4");
 }
 
+TEST(mask_digits_keeps_the_last_four_of_long_runs)
+{
+	/* outsz cuts the copy. A run cut short is masked by its whole length, so
+	 * "13812345678" cut after 7 bytes shows no digit; a cut inside 号 (3 bytes) drops it. */
+	static const struct {
+		const char *in;
+		size_t outsz;
+		const char *want;
+	} cases[] = {
+		{ "call 13812345678 now", 64, "call *******5678 now" },
+		{ "+8613812345678", 64, "+*********5678" },
+		{ "1234567", 64, "***4567" },
+		{ "123456 and 95598", 64, "123456 and 95598" },
+		{ "0571-8888 1234", 64, "0571-8888 1234" },
+		{ "号码13812345678无效", 64, "号码*******5678无效" },
+		{ "\xff"
+		  "1234567\x80",
+		  64,
+		  "\xff"
+		  "***4567\x80" },
+		{ "", 64, "" },
+		{ NULL, 64, "" },
+		{ "13812345678", 8, "*******" },
+		{ "ab13812345678", 11, "ab*******5" },
+		{ "a号码", 3, "a" },
+		{ "a号码", 5, "a号" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mask_digits(cases[i].in, out, cases[i].outsz);
+		CHECK_STR(out, cases[i].want);
+	}
+}
+
+TEST(mask_digits_works_in_place_and_without_room)
+{
+	char buf[32] = "tel 13812345678, 12345";
+
+	/* In place, as the providers use it. */
+	mask_digits(buf, buf, sizeof(buf));
+	CHECK_STR(buf, "tel *******5678, 12345");
+	/* No room at all: nothing is written, nothing crashes. */
+	mask_digits("13812345678", NULL, 10);
+	mask_digits("13812345678", buf, 0);
+	CHECK_STR(buf, "tel *******5678, 12345");
+}
+
 /* ---- charset ---------------------------------------------------------------------- */
 
 /* Encodes UTF-8 text as the billing systems do; returns a new buffer and its length. */
@@ -648,6 +696,8 @@ int main(void)
 	RUN(mask_name_truncates_on_a_character_boundary);
 	RUN(mask_openid_keeps_four_and_two);
 	RUN(mask_account_keeps_the_last_four);
+	RUN(mask_digits_keeps_the_last_four_of_long_runs);
+	RUN(mask_digits_works_in_place_and_without_room);
 	RUN(charset_keeps_utf8);
 	RUN(charset_decodes_gbk);
 	RUN(charset_decodes_gb18030_four_byte_and_long_text);

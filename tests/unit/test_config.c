@@ -3,6 +3,7 @@
  * every kind of problem message (FILE:LINE, key, suggestion), problem collection, secrets
  * from the environment (and loading without them for tools), and that no secret ever shows
  * up in a message. */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -445,6 +446,520 @@ TEST(test_secret_never_in_messages)
 	fx_cleanup(&fx);
 }
 
+/* ---- cloud providers, failover lists and the WeChat callback (issue 3) ---- */
+
+#define AES_KEY "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" /* 43 characters */
+#define ENV_TOKEN "TEST_CONFIG_CB_TOKEN_4711"
+
+static const char *const kinds[] = { "planned", "emergency", "update", "restored", "cancelled" };
+
+/* True when some problem contains needle, on any line; else lists them. */
+static bool has_text(const struct fixture *fx, const char *needle)
+{
+	for (int i = 0; i < fx->probs.n; i++) {
+		if (strstr(fx->probs.msg[i], needle) != NULL)
+			return true;
+	}
+	fprintf(stderr, "    no problem with \"%s\"; got:\n", needle);
+	for (int i = 0; i < fx->probs.n; i++)
+		fprintf(stderr, "      %s\n", fx->probs.msg[i]);
+	return false;
+}
+
+static void append(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + used, n - used, fmt, ap);
+	va_end(ap);
+}
+
+/* template.KIND and params.KIND for every kind, except the key omit (NULL: none). */
+static void append_templates(char *buf, size_t n, const char *id, const char *params,
+			     const char *omit)
+{
+	char key[40];
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		snprintf(key, sizeof(key), "template.%s", kinds[k]);
+		if (omit == NULL || strcmp(omit, key) != 0)
+			append(buf, n, "%s = %s_%zu\n", key, id, k);
+		snprintf(key, sizeof(key), "params.%s", kinds[k]);
+		if (omit == NULL || strcmp(omit, key) != 0)
+			append(buf, n, "%s = %s\n", key, params);
+	}
+}
+
+struct req_key {
+	const char *type, *key, *value;
+};
+
+/* What each type needs, with a value that works. */
+static const struct req_key req_keys[] = {
+	{ "aliyun", "channel", "sms" },
+	{ "aliyun", "key_id", "LTAI5tTestKeyId" },
+	{ "aliyun", "secret", SECRET },
+	{ "aliyun", "sign_name", "幸福水务" },
+	{ "tencent", "channel", "sms" },
+	{ "tencent", "key_id", "AKIDtestSecretId" },
+	{ "tencent", "secret", SECRET },
+	{ "tencent", "app_id", "1400006666" },
+	{ "tencent", "sign_name", "幸福水务" },
+	{ "wechat", "channel", "wechat" },
+	{ "wechat", "key_id", "wx0123456789abcdef" },
+	{ "wechat", "secret", SECRET },
+	{ "wecom", "channel", "staff" },
+	{ "wecom", "secret", SECRET },
+};
+
+/* A complete [provider.p] (line 1) of type, without the line of key omit (NULL: none). */
+static void provider_ini(char *buf, size_t n, const char *type, const char *omit)
+{
+	snprintf(buf, n, "[provider.p]\ntype = %s\n", type);
+	for (size_t i = 0; i < sizeof(req_keys) / sizeof(req_keys[0]); i++) {
+		if (strcmp(req_keys[i].type, type) == 0 &&
+		    (omit == NULL || strcmp(omit, req_keys[i].key) != 0))
+			append(buf, n, "%s = %s\n", req_keys[i].key, req_keys[i].value);
+	}
+	if (strcmp(type, "wecom") != 0)
+		append_templates(buf, n, "T",
+				 strcmp(type, "wechat") == 0 ? "thing1=area, time2=start"
+							     : "area,start",
+				 omit);
+}
+
+/* Alibaba first, Tencent as the backup, a WeChat account in secure mode, a staff robot. */
+static const char full_ini[] =
+	"[sms]\nsignature = 【幸福水务】\nproviders = ali, tc\n"
+	"[wechat]\nprovider = wx\ntoken_env = " ENV_TOKEN "\nencoding_aes_key = " AES_KEY "\n"
+	"appid = wx0123456789abcdef\n"
+	"[provider.ali]\ntype = aliyun\nchannel = sms\nkey_id = LTAI5tTestKeyId\n"
+	"secret_env = " ENV_VAR "\nsign_name = 幸福水务\nregion = cn-hangzhou\n"
+	"sig_version = v2\ncallback_token_env = " ENV_TOKEN "\nbreaker_threshold = 3\n"
+	"breaker_cooldown_s = 120\n"
+	"template.planned = SMS_1\nparams.planned = area, start, end\n"
+	"template.emergency = SMS_2\nparams.emergency = area,reason\n"
+	"template.update = SMS_3\nparams.update = area,end\n"
+	"template.restored = SMS_4\nparams.restored = area\n"
+	"template.cancelled = SMS_5\nparams.cancelled =\n"
+	"[provider.tc]\ntype = tencent\nchannel = sms\nkey_id = AKIDtest\nsecret = tc-secret\n"
+	"app_id = 1400006666\nsign_name = 幸福水务\nregion = ap-beijing\n"
+	"endpoint = https://127.0.0.1:8443/\ntls_verify = off\ncallback_token = cb-tc\n"
+	"template.planned = 101\nparams.planned = 1=area,2=start\n"
+	"template.emergency = 102\nparams.emergency = area\n"
+	"template.update = 103\nparams.update = area\n"
+	"template.restored = 104\nparams.restored = area\n"
+	"template.cancelled = 105\nparams.cancelled = area\n"
+	"[provider.wx]\ntype = wechat\nchannel = wechat\nkey_id = wx0123456789abcdef\n"
+	"secret = wx-secret\n"
+	"template.planned = ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY\n"
+	"params.planned = thing1=area,time2=start\n"
+	"template.emergency = W2\nparams.emergency = thing1=area\n"
+	"template.update = W3\nparams.update = thing1=area\n"
+	"template.restored = W4\nparams.restored = thing1=area\n"
+	"template.cancelled = W5\nparams.cancelled = thing1=area\n"
+	"[provider.robot]\ntype = wecom\nchannel = staff\nsecret = robot-key\n";
+
+TEST(test_full_cloud_setup)
+{
+	struct fixture fx;
+	const struct provider_config *ali, *tc, *wx, *robot;
+	const struct provider_template *t;
+
+	fx_init(&fx);
+	setenv(ENV_VAR, SECRET, 1);
+	setenv(ENV_TOKEN, "cb-token-from-env", 1);
+	CHECK_INT(load_text(&fx, full_ini), 0);
+	CHECK_INT(fx.probs.n, 0);
+	if (fx.probs.n > 0)
+		fprintf(stderr, "    first: %s\n", fx.probs.msg[0]);
+	CHECK_INT(fx.cfg.n_sms_providers, 2);
+	CHECK_STR(fx.cfg.sms_providers[0], "ali");
+	CHECK_STR(fx.cfg.sms_providers[1], "tc");
+	CHECK_STR(fx.cfg.sms_provider, "ali");
+	CHECK_INT(fx.cfg.n_wechat_providers, 1);
+	CHECK_STR(fx.cfg.wechat_providers[0], "wx");
+	CHECK_STR(fx.cfg.wechat_provider, "wx");
+	CHECK_STR(fx.cfg.wechat_token, "cb-token-from-env");
+	CHECK_STR(fx.cfg.wechat_aes_key, AES_KEY);
+	CHECK_STR(fx.cfg.wechat_appid, "wx0123456789abcdef");
+	ali = config_provider(&fx.cfg, "ali");
+	tc = config_provider(&fx.cfg, "tc");
+	wx = config_provider(&fx.cfg, "wx");
+	robot = config_provider(&fx.cfg, "robot");
+	CHECK(ali != NULL && tc != NULL && wx != NULL && robot != NULL);
+	if (ali == NULL || tc == NULL || wx == NULL || robot == NULL)
+		goto out;
+	CHECK_STR(ali->type, "aliyun");
+	CHECK_STR(ali->key_id, "LTAI5tTestKeyId");
+	CHECK_STR(ali->secret, SECRET);
+	CHECK_STR(ali->sign_name, "幸福水务");
+	CHECK_STR(ali->region, "cn-hangzhou");
+	CHECK_STR(ali->sig_version, "v2");
+	CHECK_STR(ali->callback_token, "cb-token-from-env");
+	CHECK_STR(ali->endpoint, "");
+	CHECK_INT(ali->tls_verify, 1);
+	CHECK_INT(ali->breaker_threshold, 3);
+	CHECK_INT(ali->breaker_cooldown_s, 120);
+	CHECK_INT(ali->ntemplates, 5);
+	t = config_provider_template(ali, "planned");
+	CHECK(t != NULL && strcmp(t->id, "SMS_1") == 0 &&
+	      strcmp(t->params, "area, start, end") == 0);
+	t = config_provider_template(ali, "cancelled");
+	CHECK(t != NULL && strcmp(t->id, "SMS_5") == 0 && t->params[0] == '\0');
+	CHECK(config_provider_template(ali, "reminder") == NULL);
+	CHECK_STR(tc->app_id, "1400006666");
+	CHECK_STR(tc->region, "ap-beijing");
+	CHECK_STR(tc->endpoint, "https://127.0.0.1:8443/");
+	CHECK_INT(tc->tls_verify, 0);
+	CHECK_STR(tc->sig_version, "v3");
+	CHECK_STR(tc->callback_token, "cb-tc");
+	CHECK_INT(tc->breaker_threshold, 5);
+	CHECK_INT(tc->breaker_cooldown_s, 60);
+	t = config_provider_template(tc, "planned");
+	CHECK(t != NULL && strcmp(t->id, "101") == 0 && strcmp(t->params, "1=area,2=start") == 0);
+	t = config_provider_template(wx, "planned");
+	CHECK(t != NULL && strcmp(t->id, "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY") == 0);
+	CHECK_STR(robot->channel, "staff");
+	CHECK_STR(robot->secret, "robot-key");
+	CHECK_INT(robot->ntemplates, 0);
+out:
+	unsetenv(ENV_VAR);
+	unsetenv(ENV_TOKEN);
+	fx_cleanup(&fx);
+}
+
+/* Every complete provider loads; without any one key it needs, that key is named. */
+TEST(test_required_keys)
+{
+	static const char *const types[] = { "aliyun", "tencent", "wechat", "wecom" };
+	static const char *const tkeys[] = { "template.planned", "params.planned",
+					     "template.cancelled", "params.update" };
+	struct fixture fx;
+	char ini[4096], want[96];
+
+	fx_init(&fx);
+	for (size_t ty = 0; ty < sizeof(types) / sizeof(types[0]); ty++) {
+		provider_ini(ini, sizeof(ini), types[ty], NULL);
+		CHECK_INT(load_text(&fx, ini), 0);
+		for (size_t i = 0; i < sizeof(req_keys) / sizeof(req_keys[0]); i++) {
+			if (strcmp(req_keys[i].type, types[ty]) != 0)
+				continue;
+			provider_ini(ini, sizeof(ini), types[ty], req_keys[i].key);
+			CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+			snprintf(want, sizeof(want), "[provider.p] %s: is missing",
+				 req_keys[i].key);
+			CHECK_INT(fx.probs.n, 1);
+			CHECK(has_problem(&fx, 1, want));
+		}
+		for (size_t i = 0; strcmp(types[ty], "wecom") != 0 && i < 4; i++) {
+			provider_ini(ini, sizeof(ini), types[ty], tkeys[i]);
+			CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+			snprintf(want, sizeof(want), "[provider.p] %s: is missing", tkeys[i]);
+			CHECK_INT(fx.probs.n, 1);
+			CHECK(has_problem(&fx, 1, want));
+		}
+	}
+	/* A provider without any template gets one problem that says what to add. */
+	CHECK_INT(load_text(&fx,
+			    "[provider.p]\ntype = aliyun\nchannel = sms\nkey_id = k\n"
+			    "secret = s\nsign_name = x\n"),
+		  ERR_INVALID);
+	CHECK_INT(fx.probs.n, 1);
+	CHECK(has_problem(&fx, 1,
+			  "[provider.p]: has no templates; type = aliyun sends only approved "
+			  "templates: add template.KIND"));
+	CHECK(has_text(&fx, "planned, emergency, update, restored, cancelled"));
+	/* The missing secret's message says how to give it without writing it down. */
+	provider_ini(ini, sizeof(ini), "tencent", "secret");
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK(has_problem(&fx, 1,
+			  "secret: is missing; type = tencent needs that SecretId's "
+			  "SecretKey: set secret_env"));
+	fx_cleanup(&fx);
+}
+
+TEST(test_type_channel_mismatch)
+{
+	struct fixture fx;
+	char ini[4096];
+
+	fx_init(&fx);
+	provider_ini(ini, sizeof(ini), "aliyun", "channel");
+	append(ini, sizeof(ini), "channel = wechat\n");
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK_INT(fx.probs.n, 1);
+	CHECK(has_text(&fx,
+		       "[provider.p] channel: type = aliyun carries only sms; set channel = "
+		       "sms, or use another type for wechat"));
+	provider_ini(ini, sizeof(ini), "tencent", "channel");
+	append(ini, sizeof(ini), "channel = staff\n");
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK(has_text(&fx, "type = tencent carries only sms"));
+	provider_ini(ini, sizeof(ini), "wechat", "channel");
+	append(ini, sizeof(ini), "channel = sms\n");
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK(has_text(&fx, "type = wechat carries only wechat"));
+	CHECK_INT(load_text(&fx, "[provider.p]\ntype = wecom\nchannel = wechat\nsecret = k\n"),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 3, "[provider.p] channel: type = wecom carries only staff"));
+	/* Without a channel, the message names the one the type carries. */
+	CHECK_INT(load_text(&fx, "[provider.p]\ntype = wecom\nsecret = k\n"), ERR_INVALID);
+	CHECK(has_problem(&fx, 1, "[provider.p] channel: is missing; add channel = staff"));
+	/* file and webhook carry any channel, staff included. */
+	CHECK_INT(load_text(&fx, "[provider.p]\ntype = file\nchannel = staff\npath = s.jsonl\n"),
+		  0);
+	CHECK_INT(load_text(&fx, "[provider.p]\ntype = sms\n"), ERR_INVALID);
+	CHECK(has_problem(&fx, 2,
+			  "\"sms\" is not allowed; use one of "
+			  "file|webhook|aliyun|tencent|wechat|wecom"));
+	CHECK_INT(load_text(&fx, "[provider.p]\nchannel = sms\npath = x\n"), ERR_INVALID);
+	CHECK(has_problem(&fx, 1,
+			  "type: is missing; add type = one of file, webhook, aliyun, "
+			  "tencent, wechat, wecom"));
+	fx_cleanup(&fx);
+}
+
+TEST(test_template_keys)
+{
+	struct fixture fx;
+
+	fx_init(&fx);
+	CHECK_INT(load_text(&fx,
+			    "[provider.p]\ntype = file\nchannel = sms\npath = x\n" /* 1-4 */
+			    "template.planed = SMS_1\n" /* 5 */
+			    "params.outage = area\n" /* 6 */
+			    "templat.planned = SMS_1\n" /* 7 */
+			    "param.update = area\n" /* 8 */
+			    "params.planned = area,nosuch\n" /* 9 */
+			    "params.emergency = area,,start\n" /* 10 */
+			    "template.restored =\n" /* 11 */
+			    "template.cancelled = A\ntemplate.cancelled = B\n" /* 12-13 */
+			    "params.update = thing1=\n" /* 14 */
+			    "params.restored = area, utility, outage, start, end, reason, "
+			    "hotline, company\n" /* 15 */),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 5,
+			  "[provider.p] template.planed: unknown message kind \"planed\"; did you "
+			  "mean template.planned?"));
+	CHECK(has_problem(&fx, 6,
+			  "[provider.p] params.outage: unknown message kind \"outage\"; known "
+			  "kinds: planned, emergency, update, restored, cancelled"));
+	CHECK(has_problem(&fx, 7, "templat.planned: unknown key; did you mean template.planned?"));
+	CHECK(has_problem(&fx, 8, "param.update: unknown key; did you mean params.update?"));
+	CHECK(has_problem(&fx, 9,
+			  "params.planned: \"nosuch\" is not a variable of planned notices; use "
+			  "one of utility, outage, area"));
+	CHECK(has_problem(&fx, 10, "params.emergency: has an empty item"));
+	CHECK(has_problem(&fx, 11, "template.restored: is empty"));
+	CHECK(has_problem(&fx, 13, "template.cancelled: is set twice (first on line 12)"));
+	CHECK(has_problem(&fx, 14, "params.update: has an empty item"));
+	CHECK_INT(fx.probs.n, 9);
+	fx_cleanup(&fx);
+}
+
+TEST(test_providers_lists)
+{
+	struct fixture fx;
+	char ini[8192];
+	const char *head = "[sms]\nsignature = 【x】\n"; /* lines 1-2 */
+
+	fx_init(&fx);
+	setenv(ENV_VAR, SECRET, 1);
+	setenv(ENV_TOKEN, "t", 1);
+	/* Order is kept: the backup may come first. full_ini's own [sms] is left out. */
+	snprintf(ini, sizeof(ini), "%sproviders = tc , ali\n%s", head,
+		 strstr(full_ini, "[wechat]"));
+	CHECK_INT(load_text(&fx, ini), 0);
+	CHECK_INT(fx.cfg.n_sms_providers, 2);
+	CHECK_STR(fx.cfg.sms_providers[0], "tc");
+	CHECK_STR(fx.cfg.sms_providers[1], "ali");
+	CHECK_STR(fx.cfg.sms_provider, "tc");
+	/* The one-provider form fills the list too. */
+	snprintf(ini, sizeof(ini), "%sprovider = tc\n%s", head, strstr(full_ini, "[wechat]"));
+	CHECK_INT(load_text(&fx, ini), 0);
+	CHECK_INT(fx.cfg.n_sms_providers, 1);
+	CHECK_STR(fx.cfg.sms_providers[0], "tc");
+	CHECK_STR(fx.cfg.sms_provider, "tc");
+	/* Unknown, wrong channel, duplicate, empty. */
+	snprintf(ini, sizeof(ini), "%sproviders = ali, nosuch, wx, ali,\n%s", head,
+		 strstr(full_ini, "[wechat]"));
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK(has_problem(&fx, 3,
+			  "[sms] providers: there is no [provider.nosuch]; add that section or "
+			  "use a defined provider (ali, tc, wx, robot)"));
+	CHECK(has_problem(&fx, 3,
+			  "[sms] providers: provider wx has channel = wechat; set channel = sms"));
+	CHECK(has_problem(&fx, 3, "[sms] providers: names ali twice; list each provider once"));
+	CHECK(has_problem(&fx, 3, "[sms] providers: has an empty name"));
+	CHECK_INT(fx.probs.n, 4);
+	/* Both forms at once. */
+	snprintf(ini, sizeof(ini), "%sprovider = ali\nproviders = ali, tc\n%s", head,
+		 strstr(full_ini, "[wechat]"));
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK_INT(fx.probs.n, 1);
+	CHECK(has_problem(&fx, 4, "[sms] providers: provider is set too (line 3); keep one"));
+	/* [wechat] providers works the same way. */
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\nproviders = a, b\n"
+			    "[provider.a]\ntype = file\nchannel = wechat\npath = a\n"
+			    "[provider.b]\ntype = file\nchannel = wechat\npath = b\n"),
+		  0);
+	CHECK_INT(fx.cfg.n_wechat_providers, 2);
+	CHECK_STR(fx.cfg.wechat_providers[1], "b");
+	CHECK_STR(fx.cfg.wechat_provider, "a");
+	CHECK_INT(fx.cfg.n_sms_providers, 0);
+	CHECK_STR(fx.cfg.sms_provider, "");
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\nproviders = a, s\n"
+			    "[provider.a]\ntype = file\nchannel = wechat\npath = a\n"
+			    "[provider.s]\ntype = file\nchannel = sms\npath = b\n"),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 2, "[wechat] providers: provider s has channel = sms"));
+	unsetenv(ENV_VAR);
+	unsetenv(ENV_TOKEN);
+	fx_cleanup(&fx);
+}
+
+TEST(test_provider_options)
+{
+	struct fixture fx;
+
+	fx_init(&fx);
+	CHECK_INT(load_text(&fx,
+			    "[provider.f]\ntype = file\nchannel = sms\npath = x\n"
+			    "tls_verify = off\nendpoint = http://127.0.0.1:9/\n"),
+		  0);
+	CHECK_INT(fx.cfg.providers[0].tls_verify, 0);
+	CHECK_STR(fx.cfg.providers[0].endpoint, "http://127.0.0.1:9/");
+	CHECK_INT(load_text(&fx,
+			    "[provider.f]\ntype = file\nchannel = sms\npath = x\n"
+			    "tls_verify = on\n"),
+		  0);
+	CHECK_INT(fx.cfg.providers[0].tls_verify, 1);
+	CHECK_INT(load_text(&fx,
+			    "[provider.f]\ntype = file\nchannel = sms\npath = x\n" /* 1-4 */
+			    "tls_verify = no\n" /* 5 */
+			    "endpoint = dysmsapi.aliyuncs.com\n" /* 6 */
+			    "sig_version = v4\n" /* 7 */
+			    "breaker_threshold = 0\n" /* 8 */
+			    "breaker_cooldown_s = 86401\n" /* 9 */
+			    "sign_name = 【幸福水务】\n" /* 10 */),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 5, "[provider.f] tls_verify: \"no\" is not allowed; use on or off"));
+	CHECK(has_problem(&fx, 6, "[provider.f] endpoint: is not an http:// or https:// address"));
+	CHECK(has_problem(&fx, 7, "sig_version: \"v4\" is not allowed; use one of v2|v3"));
+	CHECK(has_problem(&fx, 8,
+			  "breaker_threshold: 0 is out of range; use a whole number "
+			  "from 1 to 1000"));
+	CHECK(has_problem(&fx, 9,
+			  "breaker_cooldown_s: 86401 is out of range; use a whole "
+			  "number from 1 to 86400"));
+	CHECK(has_problem(&fx, 10, "sign_name: write the signature without 【】"));
+	CHECK_INT(fx.probs.n, 6);
+	fx_cleanup(&fx);
+}
+
+TEST(test_wechat_callback_keys)
+{
+	struct fixture fx;
+
+	fx_init(&fx);
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\ntoken = tok\nappid = wx1\nencoding_aes_key = " AES_KEY "\n"),
+		  0);
+	CHECK_STR(fx.cfg.wechat_token, "tok");
+	CHECK_STR(fx.cfg.wechat_aes_key, AES_KEY);
+	CHECK_INT(load_text(&fx, "[wechat]\ntoken = tok\n"), 0); /* plain mode */
+	CHECK_STR(fx.cfg.wechat_aes_key, "");
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\nencoding_aes_key = abc\n" /* 1-2 */
+			    "[wechat]\n" /* 3 */),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 2,
+			  "[wechat] encoding_aes_key: is 3 characters long, not 43; copy the "
+			  "EncodingAESKey again"));
+	CHECK(has_problem(&fx, 2, "secure mode needs appid too"));
+	CHECK(has_problem(&fx, 2, "secure mode needs token too"));
+	CHECK_INT(fx.probs.n, 3);
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\ntoken = t\nappid = a\nencoding_aes_key = "
+			    "abcdefghijklmnopqrstuvwxyz0123456789ABCDE-G\n"),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 4, "has characters other than letters, digits, + and /"));
+	/* From the environment, checked the same way. */
+	setenv(ENV_VAR, AES_KEY, 1);
+	setenv(ENV_TOKEN, "tok-env", 1);
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\ntoken_env = " ENV_TOKEN "\nappid = wx1\n"
+			    "encoding_aes_key_env = " ENV_VAR "\n"),
+		  0);
+	CHECK_STR(fx.cfg.wechat_aes_key, AES_KEY);
+	CHECK_STR(fx.cfg.wechat_token, "tok-env");
+	setenv(ENV_VAR, SECRET, 1);
+	CHECK_INT(load_text(&fx,
+			    "[wechat]\ntoken_env = " ENV_TOKEN "\nappid = wx1\n"
+			    "encoding_aes_key_env = " ENV_VAR "\n"),
+		  ERR_INVALID);
+	CHECK(has_problem(&fx, 4,
+			  "[wechat] encoding_aes_key_env: environment variable " ENV_VAR
+			  " is 14 characters long, not 43"));
+	CHECK_INT(fx.probs.n, 1);
+	CHECK(strstr(fx.probs.msg[0], SECRET) == NULL);
+	unsetenv(ENV_VAR);
+	unsetenv(ENV_TOKEN);
+	fx_cleanup(&fx);
+}
+
+/* secret, callback_token, the WeChat token and AES key: never in a message, and not kept by
+ * tools that load without secrets. */
+TEST(test_cloud_secrets)
+{
+	struct fixture fx;
+	char big[400], ini[8192];
+
+	fx_init(&fx);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, SECRET, strlen(SECRET));
+	setenv(ENV_VAR, big, 1);
+	setenv(ENV_TOKEN, big, 1);
+	CHECK_INT(load_text(&fx,
+			    "[provider.a]\ntype = aliyun\nchannel = sms\n"
+			    "secret_env = " ENV_VAR "\ncallback_token_env = " ENV_TOKEN "\n"
+			    "callback_token = \"" SECRET "\"\n"
+			    "[wechat]\nencoding_aes_key = " SECRET "\ntoken = \"" SECRET "\"\n"
+			    "encoding_aes_key_env = " ENV_TOKEN "\ntoken_env = " ENV_VAR "\n"),
+		  ERR_INVALID);
+	CHECK(has_text(&fx, "secret_env: environment variable " ENV_VAR " is longer than 255"));
+	CHECK(has_text(&fx, "callback_token_env: environment variable " ENV_TOKEN " is longer"));
+	CHECK(has_text(&fx, "encoding_aes_key: is 14 characters long"));
+	CHECK(fx.probs.n >= 6);
+	for (int i = 0; i < fx.probs.n; i++)
+		CHECK(strstr(fx.probs.msg[i], SECRET) == NULL);
+	CHECK(strstr(fx.e.msg, SECRET) == NULL);
+	unsetenv(ENV_VAR);
+	unsetenv(ENV_TOKEN);
+	/* Without secrets: no secret needed, none kept, none read. */
+	provider_ini(ini, sizeof(ini), "aliyun", "secret");
+	append(ini, sizeof(ini),
+	       "callback_token = cb\n[wechat]\ntoken = tok\nappid = wx1\nencoding_aes_key = " AES_KEY
+	       "\n[provider.w]\ntype = wecom\nchannel = staff\nsecret_env = " ENV_VAR "\n");
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK_INT(config_load_opts(&fx.cfg, fx.path, CONFIG_SKIP_SECRETS, &fx.probs, &fx.e), 0);
+	CHECK_INT(fx.probs.n, 0);
+	CHECK_STR(fx.cfg.providers[0].callback_token, "");
+	CHECK_STR(fx.cfg.providers[1].secret, "");
+	CHECK_STR(fx.cfg.wechat_token, "");
+	CHECK_STR(fx.cfg.wechat_aes_key, "");
+	CHECK_STR(fx.cfg.wechat_appid, "wx1");
+	fx_cleanup(&fx);
+}
+
 TEST(test_missing_file)
 {
 	struct gw_config c;
@@ -488,6 +1003,14 @@ int main(void)
 	RUN(test_secret_from_env);
 	RUN(test_skip_secrets);
 	RUN(test_secret_never_in_messages);
+	RUN(test_full_cloud_setup);
+	RUN(test_required_keys);
+	RUN(test_type_channel_mismatch);
+	RUN(test_template_keys);
+	RUN(test_providers_lists);
+	RUN(test_provider_options);
+	RUN(test_wechat_callback_keys);
+	RUN(test_cloud_secrets);
 	RUN(test_missing_file);
 	RUN(test_utility_names);
 	return TEST_END();

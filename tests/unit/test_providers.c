@@ -44,18 +44,27 @@ static struct provider_config webhook_cfg(const char *url, const char *secret)
 	snprintf(cfg.secret, sizeof(cfg.secret), "%s", secret);
 	cfg.timeout_ms = 1234;
 	cfg.batch = 1;
+	cfg.tls_verify = 1; /* the configuration's default */
 	return cfg;
 }
 
 TEST(find)
 {
+	static const char *const cloud[] = { "aliyun", "tencent", "wechat", "wecom" };
+
 	CHECK(provider_find("file") != NULL);
 	CHECK(provider_find("webhook") != NULL);
 	CHECK_STR(provider_find("webhook")->type, "webhook");
 	CHECK_INT(provider_find("webhook")->max_batch, 1);
 	CHECK(provider_find("file")->deliver != NULL);
 	CHECK(provider_find("webhook")->build != NULL);
-	CHECK(provider_find("aliyun") == NULL);
+	for (size_t i = 0; i < sizeof(cloud) / sizeof(cloud[0]); i++) {
+		const struct provider_ops *ops = provider_find(cloud[i]);
+
+		CHECK(ops != NULL && strcmp(ops->type, cloud[i]) == 0 && ops->build != NULL &&
+		      ops->classify != NULL);
+	}
+	CHECK(provider_find("ftp") == NULL);
 	CHECK(provider_find(NULL) == NULL);
 	CHECK_STR(outcome_name(OUTCOME_OK), "ok");
 	CHECK_STR(outcome_name(OUTCOME_THROTTLED), "throttled");
@@ -291,6 +300,45 @@ static void check_line(const char *line, size_t len, int64_t id, const char *tex
 	CHECK_STR(json_string_value(json_object_get(o, "to")), PHONE);
 	CHECK_STR(json_string_value(json_object_get(o, "text")), text);
 	json_decref(o);
+}
+
+/* tls_verify = off in a provider's section reaches its requests, and only then. */
+TEST(tls_verify_reaches_requests)
+{
+	static const char *const types[] = { "webhook", "wecom", "aliyun", "tencent" };
+	struct provider_config cfg = webhook_cfg("https://127.0.0.1:9/hook", "k");
+	struct prov_msg m = sample_msg();
+	struct http_request req;
+	struct err e = { 0 };
+
+	snprintf(cfg.key_id, sizeof(cfg.key_id), "id");
+	snprintf(cfg.sign_name, sizeof(cfg.sign_name), "幸福水务");
+	snprintf(cfg.app_id, sizeof(cfg.app_id), "1400006666");
+	snprintf(cfg.endpoint, sizeof(cfg.endpoint), "https://127.0.0.1:9/");
+	snprintf(cfg.templates[0].kind, sizeof(cfg.templates[0].kind), "planned");
+	snprintf(cfg.templates[0].id, sizeof(cfg.templates[0].id), "T1");
+	cfg.ntemplates = 1;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const struct provider_ops *ops = provider_find(types[i]);
+
+		for (int verify = 0; ops != NULL && verify <= 1; verify++) {
+			void *st = NULL;
+
+			cfg.tls_verify = verify;
+			memset(&req, 0x55, sizeof(req));
+			req.body = NULL;
+			CHECK_INT(ops->create(&cfg, &st, &e), 0);
+			CHECK_INT(ops->build(st, &m, 1, &req, &e), 0);
+			if (req.insecure != !verify)
+				fprintf(stderr, "  %s with tls_verify %d\n", types[i], verify);
+			CHECK_INT(req.insecure, !verify);
+			http_request_cleanup(&req);
+			ops->destroy(st);
+		}
+	}
+	memset(&req, 0x55, sizeof(req));
+	http_request_init(&req, "GET", "https://example.com/");
+	CHECK_INT(req.insecure, 0);
 }
 
 TEST(file_provider)
@@ -638,6 +686,7 @@ int main(void)
 	RUN(webhook_build);
 	RUN(webhook_classify);
 	RUN(webhook_reason_redaction);
+	RUN(tls_verify_reaches_requests);
 	RUN(file_provider);
 	RUN(http_multi_keepalive);
 	RUN(http_fetch_big_body);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "providers/wechat.h"
+#include "providers/wechat_keyword.h"
 #include "test.h"
 #include "utf8.h"
 #include "wx_token.h"
