@@ -62,8 +62,10 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	@./scripts/run-demo.sh
 
+# The release build is compiled too: -O2 warns about things -O1 does not, and make run
+# must never find a build that make test let through.
 test: deps
-	@$(MAKE) --no-print-directory build-test
+	@$(MAKE) --no-print-directory build-test build
 	@./tests/run.sh
 
 unit: build-test

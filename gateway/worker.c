@@ -202,7 +202,7 @@ static void apply_unknown(struct worker *w, const struct batch *b, struct slot *
 
 	snprintf(key, sizeof(key), "%.63s:%lld", member_name(w, mi), (long long)b->msgs[0].id);
 	snprintf(event, esz,
-		 "%s: %.100s; the message may have gone, so it waits %d s for a "
+		 "%.60s: %.80s; the message may have gone, so it waits %d s for a "
 		 "receipt before it is sent again",
 		 member_name(w, mi), r->reason, UNKNOWN_WAIT_MS / 1000);
 	metrics_result(w->env.metrics, w->fo.m[mi].pidx, MR_UNKNOWN, 1);
