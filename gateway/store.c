@@ -283,6 +283,8 @@ const char *const store_sql[ST_COUNT] = {
 			    " THEN o.sent_at END), 0), coalesce(sum(o.sent_at > ?3), 0), count(*)"
 			    " FROM outbox o JOIN notices n ON n.id = o.notice_id"
 			    " WHERE o.address = ?1 AND o.sent_at > ?4 AND o.channel = 'sms'",
+	/* The cheap first look: has the number had any SMS in the last 24 h at all? */
+	[ST_NUMBER_ANY] = "SELECT 1 FROM outbox WHERE address = ?1 AND sent_at > ?2 LIMIT 1",
 	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
 		     " + (SELECT count(*) FROM outbox WHERE state = 1)",
 };

@@ -514,9 +514,19 @@ int store_notice_vars(struct store *s, int64_t notice_id, char **out, struct err
 int store_number_usage(struct store *s, const char *phone, const char *text, int64_t now_ms,
 		       struct number_usage *out, struct err *e)
 {
-	sqlite3_stmt *q = store_q(s, ST_NUMBER_USAGE);
+	sqlite3_stmt *q = store_q(s, ST_NUMBER_ANY);
 	int rc;
 
+	/* Most numbers of a broadcast had nothing lately: one index probe settles those. */
+	store_bind_text(q, 1, phone);
+	sqlite3_bind_int64(q, 2, now_ms - 86400000);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	q = store_q(s, ST_NUMBER_USAGE);
 	store_bind_text(q, 1, phone);
 	sqlite3_bind_int64(q, 2, now_ms - 30000);
 	sqlite3_bind_int64(q, 3, now_ms - 3600000);

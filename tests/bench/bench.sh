@@ -10,4 +10,5 @@ if ! command -v nginx >/dev/null 2>&1; then
     echo "bench: nginx is missing; run as root: apt-get install -y nginx-light" >&2; exit 1
   fi
 fi
-exec python3 tests/bench/bench.py "$@"
+python3 tests/bench/bench.py "$@"
+exec python3 tests/bench/bench_channels.py "$@"
