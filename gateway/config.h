@@ -90,6 +90,12 @@ struct gw_config {
 	char wechat_token[64];
 	char wechat_aes_key[64];
 	char wechat_appid[64];
+	/* [routing] which channels a notice goes on when the request names none:
+	 * "wechat-else-sms" (WeChat for followers, SMS for the others), "both", "sms" or
+	 * "wechat". route_notices for planned outages and their follow-ups, route_emergency
+	 * for emergency outages and theirs. */
+	char route_notices[24];
+	char route_emergency[24];
 	/* [templates] */
 	char templates_dir[512]; /* default templates */
 	/* [delivery] */

@@ -27,6 +27,10 @@ void config_defaults(struct gw_config *cfg)
 	cfg->claim_batch = 500;
 	/* Per-number SMS caps for non-urgent kinds, under the providers' own (Alibaba: 50
 	 * notifications per number a day), so that we hold a message rather than be refused. */
+	/* The issue's routing: outage notices reach followers by WeChat and the others by SMS;
+	 * emergencies go both ways. */
+	snprintf(cfg->route_notices, sizeof(cfg->route_notices), "wechat-else-sms");
+	snprintf(cfg->route_emergency, sizeof(cfg->route_emergency), "both");
 	cfg->sms_cap_hour = 10;
 	cfg->sms_cap_day = 50;
 	cfg->followup_ttl_hours = 24;

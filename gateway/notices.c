@@ -110,15 +110,10 @@ static int parse_channels(const struct gw_config *cfg, const json_t *body, int *
 	json_t *v = json_object_get(body, "channels"), *c;
 	size_t i;
 
-	if (v == NULL) {
-		/* Default: every channel that has a provider. */
-		*out = (cfg->sms_provider[0] ? STORE_CH_SMS : 0) |
-			(cfg->wechat_provider[0] ? STORE_CH_WECHAT : 0);
-		return *out ? 0
-			    : err_set(e, ERR_INVALID, "channels",
-				      "no channel has a provider; "
-				      "configure [sms] or [wechat] provider");
-	}
+	(void)cfg;
+	*out = 0;
+	if (v == NULL)
+		return 0; /* routed by [routing] once the notice's urgency is known */
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return err_set(e, ERR_INVALID, "channels",
 			       "channels must be a non-empty array "
@@ -230,6 +225,29 @@ static int load_original(const struct notices_env *env, const json_t *body, stru
 	return 0;
 }
 
+/* The channels of a notice that names none: [routing] for its urgency, limited to the
+ * channels that have a provider. */
+static int route(const struct gw_config *cfg, int urgent, int *out, struct err *e)
+{
+	const char *mode = urgent ? cfg->route_emergency : cfg->route_notices;
+	int bits = strcmp(mode, "sms") == 0   ? STORE_CH_SMS
+		: strcmp(mode, "wechat") == 0 ? STORE_CH_WECHAT
+		: strcmp(mode, "both") == 0   ? STORE_CH_SMS | STORE_CH_WECHAT
+					      : STORE_CH_SMS | STORE_CH_WECHAT | STORE_CH_SMS_ELSE;
+
+	if (cfg->sms_provider[0] == '\0')
+		bits &= ~(STORE_CH_SMS | STORE_CH_SMS_ELSE);
+	if (cfg->wechat_provider[0] == '\0')
+		bits &= ~(STORE_CH_WECHAT | STORE_CH_SMS_ELSE);
+	if (bits == 0)
+		return err_set(e, ERR_INVALID, "channels",
+			       "no channel of [routing] %s = %s has a "
+			       "provider; configure [sms] or [wechat] providers",
+			       urgent ? "emergency" : "notices", mode);
+	*out = bits;
+	return 0;
+}
+
 static int parse_request(const struct notices_env *env, const json_t *body, struct req *r,
 			 struct err *e)
 {
@@ -250,8 +268,11 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 	    (rc = parse_channels(env->cfg, body, &r->channels, e)) < 0 ||
 	    (rc = parse_force(body, r, e)) < 0 || (rc = parse_areas(body, r, e)) < 0)
 		return rc;
-	if (r->follow_up)
-		return load_original(env, body, r, e);
+	if (r->follow_up) {
+		if ((rc = load_original(env, body, r, e)) < 0)
+			return rc;
+		return r->channels ? 0 : route(env->cfg, r->urgent, &r->channels, e);
+	}
 	if (json_object_get(body, "references") != NULL)
 		return err_set(e, ERR_INVALID, "references",
 			       "a %s notice starts an outage; "
@@ -262,7 +283,7 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 	if (utility == NULL || config_utility_parse(utility, &r->utility) < 0)
 		return err_set(e, ERR_INVALID, "utility", "utility must be water, power or heat");
 	r->urgent = strcmp(r->kind, "emergency") == 0;
-	return 0;
+	return r->channels ? 0 : route(env->cfg, r->urgent, &r->channels, e);
 }
 
 int notices_lead_minutes(const struct gw_config *cfg, enum utility u, int64_t duration_ms)

@@ -87,6 +87,11 @@ static const char *const migrations[] = {
 /* Recipients of a notice are collected in temp.recip so that counting (dry run) and
  * enqueueing share one definition. ?1 notice id, ?2 urgent, ?3 now, ?4 not_before,
  * ?5 expires_at in the outbox inserts. */
+/* Notices routed "wechat-else-sms" (channel bit 4) send SMS only to residents that WeChat
+ * cannot reach: no openid, or opted out of WeChat (which an urgent notice ignores). */
+#define WX_USABLE "((?1 & 4) AND coalesce(r.openid,'') <> '' AND (r.opt_out_wechat = 0 OR ?2))"
+#define WX_USABLE_6 "(?6 AND coalesce(r.openid,'') <> '' AND (r.opt_out_wechat = 0 OR ?2))"
+
 const char *const store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -157,13 +162,15 @@ const char *const store_sql[ST_COUNT] = {
 	[ST_TMP_FROM_OUTAGE] = "INSERT OR IGNORE INTO temp.recip(rid)"
 			       " SELECT resident_id FROM outbox WHERE notice_id = ?",
 	/* ?1 channels bits, ?2 urgent */
+	/* ?1 channel bits (4: SMS only for residents WeChat cannot reach), ?2 urgent */
 	[ST_PREVIEW] =
 		"SELECT count(*),"
-		" coalesce(sum((?1 & 1) AND coalesce(r.mobile,'') <> ''"
+		" coalesce(sum((?1 & 1) AND coalesce(r.mobile,'') <> '' AND NOT " WX_USABLE
 		"  AND (r.opt_out_sms = 0 OR ?2)), 0),"
 		" coalesce(sum((?1 & 2) AND coalesce(r.openid,'') <> ''"
 		"  AND (r.opt_out_wechat = 0 OR ?2)), 0),"
-		" coalesce(sum(((?1 & 1) AND coalesce(r.mobile,'') <> '' AND r.opt_out_sms AND NOT ?2)"
+		" coalesce(sum(((?1 & 1) AND coalesce(r.mobile,'') <> '' AND NOT " WX_USABLE
+		"  AND r.opt_out_sms AND NOT ?2)"
 		"  + ((?1 & 2) AND coalesce(r.openid,'') <> '' AND r.opt_out_wechat AND NOT ?2)), 0),"
 		" coalesce(sum(NOT ((?1 & 1) AND coalesce(r.mobile,'') <> '')"
 		"  AND NOT ((?1 & 2) AND coalesce(r.openid,'') <> '')), 0)"
@@ -181,7 +188,7 @@ const char *const store_sql[ST_COUNT] = {
 		" SELECT ?1, r.id, 'sms', r.mobile, CASE WHEN r.opt_out_sms AND NOT ?2 THEN 5 ELSE 0"
 		" END, ?2, ?4, ?5, CASE WHEN r.opt_out_sms AND NOT ?2 THEN 'opted out of sms' END,"
 		" ?3, ?3 FROM temp.recip t JOIN residents r ON r.id = t.rid"
-		" WHERE r.deleted_at IS NULL AND coalesce(r.mobile, '') <> ''",
+		" WHERE r.deleted_at IS NULL AND coalesce(r.mobile, '') <> '' AND NOT " WX_USABLE_6,
 	[ST_OB_WECHAT] =
 		"INSERT INTO outbox(notice_id, resident_id, channel, address, state,"
 		" urgent, not_before, expires_at, reason, created_at, updated_at)"

@@ -88,6 +88,7 @@ void store_rollback(struct store *s);
 /* ---- notices ---- */
 #define STORE_CH_SMS 1
 #define STORE_CH_WECHAT 2
+#define STORE_CH_SMS_ELSE 4 /* with both: SMS only for residents WeChat cannot reach */
 
 struct notice {
 	int64_t id, outage_id, references_id; /* references_id 0 for a first notice */

@@ -144,6 +144,8 @@ static int enqueue(struct store *s, const struct notice *n, int64_t not_before, 
 		sqlite3_bind_int64(q, 3, n->created_ms);
 		sqlite3_bind_int64(q, 4, not_before);
 		sqlite3_bind_int64(q, 5, n->expires_ms);
+		if (chans[i].id == ST_OB_SMS)
+			sqlite3_bind_int(q, 6, (n->channels & STORE_CH_SMS_ELSE) != 0);
 		if ((rc = store_run(s, q, e, "enqueueing messages")) < 0)
 			return rc;
 	}
@@ -289,6 +291,15 @@ static json_t *channels_json(int bits)
 	return arr;
 }
 
+static const char *routing_name(int bits)
+{
+	if ((bits & STORE_CH_SMS_ELSE) && (bits & STORE_CH_WECHAT) && (bits & STORE_CH_SMS))
+		return "wechat-else-sms";
+	if ((bits & STORE_CH_WECHAT) && (bits & STORE_CH_SMS))
+		return "both";
+	return bits & STORE_CH_SMS ? "sms" : "wechat";
+}
+
 int store_notice_get(struct store *s, int64_t id, json_t **out, struct err *e)
 {
 	sqlite3_stmt *q = store_q(s, ST_NOTICE_ROW);
@@ -318,6 +329,7 @@ int store_notice_get(struct store *s, int64_t id, json_t **out, struct err *e)
 			       "is not valid UTF-8",
 			       (long long)id);
 	}
+	json_object_set_new(obj, "routing", json_string(routing_name(sqlite3_column_int(q, 9))));
 	json_object_set_new(obj, "references",
 			    sqlite3_column_type(q, 2) == SQLITE_NULL
 				    ? json_null()

@@ -450,6 +450,33 @@ def progress_failures_and_history(env):
     eq(len(h.get("messages") or []), 2, "history after the resident was deleted")
 
 
+@test
+def default_routing_wechat_for_followers_else_sms(env):
+    """Without channels in the request, [routing]'s defaults apply: a planned notice
+    reaches followers by WeChat only and everybody else by SMS; an emergency goes both
+    ways."""
+    fake = env.fake()
+    d = env.daemon(fake=fake, overrides={"routing": None})
+    people = setup_people(d)
+    rs = in_areas(people, [B3, B4])
+    followers = [r for r in rs if r.get("openid")]
+    others = [r for r in rs if not r.get("openid")]
+    preview = d.notice(planned([B3, B4]), dry_run=True)
+    eq(preview["recipients"], {"sms": len(others), "wechat": len(followers)},
+       "dry-run recipients with wechat-else-sms routing")
+    n = d.notice(planned([B3, B4]))
+    eq(n.get("routing"), "wechat-else-sms", "the notice's routing")
+    d.wait_done(n["id"])
+    exactly_once(fake.delivered_to("sms"), mobiles(others), "planned notice by SMS")
+    exactly_once(fake.delivered_to("wechat"), openids(followers), "planned notice by WeChat")
+    base = fake.mark()
+    e = d.notice(notice_body("emergency", "water", areas=[B5], start=int(d.now()) - 600,
+                             end=int(d.now()) + 4 * HOUR, reason="主管爆裂"))
+    eq(e.get("routing"), "both", "the emergency's routing")
+    d.wait_done(e["id"])
+    check_reached(fake, people[B5], "emergency notice", since=base)
+
+
 if __name__ == "__main__":
     gwtest.check_binaries()
     run()

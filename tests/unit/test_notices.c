@@ -93,6 +93,8 @@ static void fx_open(struct fx *fx)
 	snprintf(fx->cfg.sms_signature, sizeof(fx->cfg.sms_signature), "【幸福水务】");
 	snprintf(fx->cfg.sms_provider, sizeof(fx->cfg.sms_provider), "demo_sms");
 	snprintf(fx->cfg.wechat_provider, sizeof(fx->cfg.wechat_provider), "demo_wechat");
+	/* Most tests count every channel a resident has; routing_* tests set their own. */
+	snprintf(fx->cfg.route_notices, sizeof(fx->cfg.route_notices), "both");
 	if (store_open(fx->path, &fx->s, &e) < 0 ||
 	    templates_load("templates", fx->cfg.sms_signature, &fx->tmpl, NULL, &e) < 0) {
 		fprintf(stderr, "fx_open: %s\n", e.msg);
@@ -747,8 +749,43 @@ TEST(lead_minutes_table)
 	CHECK_INT(notices_lead_minutes(&cfg, UTIL_WATER, 5 * HOUR), 48 * 60);
 }
 
+TEST(routing_wechat_else_sms_counts)
+{
+	struct fx fx;
+	json_t *out = NULL;
+	struct err e;
+
+	fx_open(&fx);
+	snprintf(fx.cfg.route_notices, sizeof(fx.cfg.route_notices), "wechat-else-sms");
+	CHECK_INT(post(&fx, planned("water", NOW + 25 * HOUR, NOW + 33 * HOUR), true, &out, &e), 0);
+	/* The follower gets WeChat only; of the others one has SMS, one opted out of it. */
+	CHECK_INT(int_at(out, "recipients", "wechat"), 1);
+	CHECK_INT(int_at(out, "recipients", "sms"), 1);
+	json_decref(out);
+	out = NULL;
+	CHECK_INT(post(&fx, planned("water", NOW + 25 * HOUR, NOW + 33 * HOUR), false, &out, &e),
+		  0);
+	CHECK_STR(str_at(out, "routing", NULL), "wechat-else-sms");
+	CHECK_INT(sql_count(&fx, "SELECT count(*) FROM outbox WHERE channel = 'sms' AND state = 0"),
+		  1);
+	CHECK_INT(sql_count(&fx,
+			    "SELECT count(*) FROM outbox WHERE channel = 'wechat' AND "
+			    "state = 0"),
+		  1);
+	json_decref(out);
+	/* Without an SMS provider the routing falls back to what exists. */
+	fx.cfg.sms_provider[0] = '\0';
+	out = NULL;
+	CHECK_INT(post(&fx, planned("water", NOW + 25 * HOUR, NOW + 33 * HOUR), true, &out, &e), 0);
+	CHECK_INT(int_at(out, "recipients", "sms"), 0);
+	CHECK_INT(int_at(out, "recipients", "wechat"), 1);
+	json_decref(out);
+	fx_close(&fx);
+}
+
 int main(void)
 {
+	RUN(routing_wechat_else_sms_counts);
 	RUN(first_notice_validation_fields);
 	RUN(messages_name_the_problem);
 	RUN(bad_time_message_is_kept_once);
