@@ -227,6 +227,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/notices", PERM_NOTICES_SEND, BODY_JSON, h_notices_post },
 	{ "GET", "/api/v1/notices", PERM_NOTICES_READ, BODY_NONE, h_notices_list },
 	{ "GET", "/api/v1/notices/{}", PERM_NOTICES_READ, BODY_NONE, h_notice_get },
+	{ "POST", "/api/v1/staff-alerts", PERM_STAFF_ALERT, BODY_JSON, api_staff_post },
+	{ "GET", "/api/v1/staff-alerts", PERM_STAFF_ALERT, BODY_NONE, api_staff_list },
 	/* Provider pushes: no API key; the provider's callback_token in ?token= instead. */
 	{ "GET", "/callbacks/wechat", 0, BODY_NONE, api_cb_wechat_verify },
 	{ "POST", "/callbacks/wechat", 0, BODY_RAW, api_cb_wechat_push },

@@ -1,5 +1,6 @@
 /* api_internal: what the API's files (api.c: routes and dispatch; api_callbacks.c:
- * provider pushes and WeChat) share. Nobody outside the API includes this file. */
+ * provider pushes and WeChat; api_staff.c: staff alerts) share. Nobody outside the API
+ * includes this file. */
 #ifndef GATEWAY_API_INTERNAL_H
 #define GATEWAY_API_INTERNAL_H
 
@@ -60,5 +61,9 @@ int api_cb_replies(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_cb_wechat_verify(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_cb_wechat_push(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_cb_binding_create(struct api *a, struct call *c, json_t **out, struct err *e);
+
+/* api_staff.c */
+int api_staff_post(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_staff_list(struct api *a, struct call *c, json_t **out, struct err *e);
 
 #endif

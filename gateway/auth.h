@@ -22,6 +22,7 @@ enum perm {
 	PERM_RESIDENTS_IMPORT = 1 << 3,
 	PERM_NOTICES_READ = 1 << 4,
 	PERM_NOTICES_SEND = 1 << 5,
+	PERM_STAFF_ALERT = 1 << 6, /* post and read staff alerts */
 };
 
 /* Writes a fresh key into key (AUTH_KEY_LEN + 1 bytes) and its hash into hash_hex. */

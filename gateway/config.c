@@ -35,6 +35,7 @@ struct config_extra {
 	char wechat_providers[256];
 	char wechat_token_env[128];
 	char wechat_aes_key_env[128];
+	char staff_robots[512];
 };
 
 /* The same for each provider (config_loader_provider_extra). */
@@ -80,6 +81,9 @@ static const struct config_key cfg_keys[] = {
 	{ "wechat", "encoding_aes_key_env", config_value_str, CEXTRA(wechat_aes_key_env), 1, 0,
 	  NULL },
 	{ "wechat", "appid", config_value_str, CFG(wechat_appid), 1, 0, NULL },
+	{ "staff", "robots", config_value_str, CEXTRA(staff_robots), 0, 0, NULL },
+	{ "staff", "per_minute", config_value_int, CFG(staff_per_minute), 1,
+	  CONFIG_STAFF_PER_MINUTE_MAX, NULL },
 	{ "templates", "dir", config_value_str, CFG(templates_dir), 1, 0, NULL },
 	{ "delivery", "quiet_hours", config_value_quiet, WHOLE, 0, 0, NULL },
 	{ "delivery", "utc_offset", config_value_utc_offset, CFG(utc_offset_min), 0, 0, NULL },

@@ -18,6 +18,8 @@
 enum utility { UTIL_WATER, UTIL_POWER, UTIL_HEAT, UTIL_COUNT };
 
 #define PROVIDER_MAX_TEMPLATES 16
+#define CONFIG_MAX_STAFF_ROBOTS 8
+#define CONFIG_STAFF_PER_MINUTE_MAX 20 /* a WeCom group robot takes 20 messages a minute */
 
 /* A provider-approved template for one message kind: template.KIND = id and
  * params.KIND = the template's parameters, comma-separated, each "name" (our variable of
@@ -55,6 +57,12 @@ struct provider_config {
 	struct provider_template templates[PROVIDER_MAX_TEMPLATES];
 	int ntemplates;
 	int line; /* line of the section header, for messages */
+};
+
+/* [staff] robots: the WeCom group robot that takes one department's staff alerts. */
+struct config_staff_robot {
+	char dept[32]; /* 1-31 letters, digits, _ or - */
+	char provider[64]; /* a [provider.NAME] with type = wecom, channel = staff */
 };
 
 struct gw_config {
@@ -96,6 +104,12 @@ struct gw_config {
 	 * for emergency outages and theirs. */
 	char route_notices[24];
 	char route_emergency[24];
+	/* [staff] robots = DEPT:PROVIDER, ...: each department's robot, one robot per department
+	 * (the limit is per robot); per_minute: most messages sent to one robot in any 60 s,
+	 * default 20 (1 to 20). Staff alerts are off when n_staff_robots is 0. */
+	struct config_staff_robot staff_robots[CONFIG_MAX_STAFF_ROBOTS];
+	int n_staff_robots;
+	int staff_per_minute;
 	/* [templates] */
 	char templates_dir[512]; /* default templates */
 	/* [delivery] */

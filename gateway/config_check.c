@@ -1,10 +1,10 @@
 /* config_check: the checks of gatewayd's configuration that need the whole file, because one
  * key's meaning depends on another: each provider type needs its own keys and carries only
  * some channels, [sms]/[wechat] provider(s) must name providers of that channel, SMS needs a
- * signature, WeChat's secure mode needs its token and appid, retry and lead-time ranges must
- * agree; and secrets come from the environment. Called only by config.c, once the file is
- * parsed (see config_internal.h). Never logs, and never puts a secret (or an environment
- * variable's value) into a message. */
+ * signature, WeChat's secure mode needs its token and appid, [staff] robots must name one
+ * WeCom robot per department, retry and lead-time ranges must agree; and secrets come from
+ * the environment. Called only by config.c, once the file is parsed (see config_internal.h).
+ * Never logs, and never puts a secret (or an environment variable's value) into a message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +284,109 @@ static void check_wechat(struct config_loader *ld, unsigned flags)
 			       "environment variable holding the server token (or token = ...)");
 }
 
+#define DEPT_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+
+/* Records a problem when dept or prov is already in the list of robots. A robot serves one
+ * department: WeCom's 20 messages a minute are counted per robot. */
+static int robot_taken(struct config_loader *ld, int line, const char *dept, const char *prov)
+{
+	const struct gw_config *c = config_loader_cfg(ld);
+
+	for (int i = 0; i < c->n_staff_robots; i++) {
+		if (strcmp(c->staff_robots[i].dept, dept) == 0) {
+			config_problem(
+				ld, line, "staff", "robots",
+				"names department %.31s twice; give each department one robot",
+				dept);
+			return -1;
+		}
+		if (strcmp(c->staff_robots[i].provider, prov) == 0) {
+			config_problem(
+				ld, line, "staff", "robots",
+				"gives robot %.63s to two departments; each department needs "
+				"its own robot (WeCom's 20 messages a minute are per robot)",
+				prov);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Records why the robot prov cannot take department dept's staff alerts, if it cannot. */
+static int check_robot(struct config_loader *ld, int line, const char *dept, const char *prov)
+{
+	const struct gw_config *c = config_loader_cfg(ld);
+	const struct provider_config *p = config_provider(c, prov);
+	size_t dlen = strlen(dept);
+
+	if (dlen == 0 || dlen >= sizeof(c->staff_robots[0].dept) ||
+	    strspn(dept, DEPT_CHARS) != dlen) {
+		config_problem(ld, line, "staff", "robots",
+			       "has department \"%.40s\"; a department code is 1-31 letters, "
+			       "digits, _ or -",
+			       dept);
+		return -1;
+	}
+	if (robot_taken(ld, line, dept, prov) < 0)
+		return -1;
+	if (p == NULL) {
+		config_problem(ld, line, "staff", "robots",
+			       "there is no [provider.%.63s]; add that section with type = wecom "
+			       "and channel = staff",
+			       prov);
+		return -1;
+	}
+	if (strcmp(p->type, "wecom") != 0 || strcmp(p->channel, "staff") != 0) {
+		config_problem(ld, line, "staff", "robots",
+			       "provider %.63s has type = %s, channel = %s; a department's robot "
+			       "needs type = wecom and channel = staff",
+			       prov, p->type, p->channel[0] ? p->channel : "(none)");
+		return -1;
+	}
+	return 0;
+}
+
+/* [staff] robots = DEPT:PROVIDER, ... into the configuration's list of robots. */
+static void check_staff(struct config_loader *ld)
+{
+	struct gw_config *c = config_loader_cfg(ld);
+	int line = config_key_line(ld, "staff", "robots");
+	char buf[512], *rest = buf, *item, *prov;
+
+	snprintf(buf, sizeof(buf), "%s", config_loader_extra(ld, "staff", "robots"));
+	while (buf[0] != '\0' && (item = strsep(&rest, ",")) != NULL) {
+		item += strspn(item, " \t");
+		prov = strchr(item, ':');
+		if (prov == NULL) {
+			config_problem(
+				ld, line, "staff", "robots",
+				"has \"%.40s\", not DEPARTMENT:PROVIDER; list pairs separated "
+				"by commas (example: robots = repair:robot_repair, "
+				"billing:robot_billing)",
+				item);
+			continue;
+		}
+		*prov++ = '\0';
+		item[strcspn(item, " \t")] = '\0';
+		prov += strspn(prov, " \t");
+		prov[strcspn(prov, " \t")] = '\0';
+		if (check_robot(ld, line, item, prov) < 0)
+			continue;
+		if (c->n_staff_robots == CONFIG_MAX_STAFF_ROBOTS) {
+			config_problem(ld, line, "staff", "robots",
+				       "names more than %d robots; join departments or run another "
+				       "gatewayd",
+				       CONFIG_MAX_STAFF_ROBOTS);
+			return;
+		}
+		snprintf(c->staff_robots[c->n_staff_robots].dept, sizeof(c->staff_robots[0].dept),
+			 "%s", item);
+		snprintf(c->staff_robots[c->n_staff_robots].provider,
+			 sizeof(c->staff_robots[0].provider), "%s", prov);
+		c->n_staff_robots++;
+	}
+}
+
 void config_check_all(struct config_loader *ld, unsigned flags)
 {
 	struct gw_config *c = config_loader_cfg(ld);
@@ -294,6 +397,7 @@ void config_check_all(struct config_loader *ld, unsigned flags)
 	check_route(ld, "sms", c->sms_provider, c->sms_providers, &c->n_sms_providers);
 	check_route(ld, "wechat", c->wechat_provider, c->wechat_providers, &c->n_wechat_providers);
 	check_wechat(ld, flags);
+	check_staff(ld);
 	if (c->sms_provider[0] != '\0' && c->sms_signature[0] == '\0')
 		config_problem(
 			ld, sms_line ? sms_line : config_key_line(ld, "sms", "providers"), "sms",

@@ -31,6 +31,7 @@ void config_defaults(struct gw_config *cfg)
 	 * emergencies go both ways. */
 	snprintf(cfg->route_notices, sizeof(cfg->route_notices), "wechat-else-sms");
 	snprintf(cfg->route_emergency, sizeof(cfg->route_emergency), "both");
+	cfg->staff_per_minute = CONFIG_STAFF_PER_MINUTE_MAX;
 	cfg->sms_cap_hour = 10;
 	cfg->sms_cap_day = 50;
 	cfg->followup_ttl_hours = 24;

@@ -1,7 +1,7 @@
 /* gatewayd: the daemon's main. Builds the one context (configuration, templates, clock,
- * store, metrics, workers, HTTP server), waits for SIGTERM/SIGINT, and takes it down in
- * the reverse order: stop accepting requests, let the workers finish or release what they
- * hold, close the store. Start-up problems exit with a message and status 1 (config: 2). */
+ * store, metrics, workers, staff alert sender, HTTP server), waits for SIGTERM/SIGINT, and
+ * takes it down in the reverse order: stop accepting requests, let the workers and the
+ * staff sender finish or release what they hold, close the store. Start-up problems exit with a message and status 1 (config: 2). */
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "metrics.h"
+#include "staff.h"
 #include "store.h"
 #include "templates.h"
 #include "worker.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct api *api;
 	struct http_server *srv;
 	struct worker *workers[2];
+	struct staff *staff; /* staff alerts' sender, when [staff] robots is set */
 	atomic_int stop;
 };
 
@@ -145,6 +147,25 @@ static int start_workers(struct daemon *d)
 	return 0;
 }
 
+static int start_staff(struct daemon *d)
+{
+	struct staff_env env = { &d->cfg, &d->clock, &d->stop };
+	struct err e;
+
+	if (d->cfg.n_staff_robots == 0)
+		return 0;
+	if (staff_start(&env, &d->staff, &e) < 0) {
+		log_error("cannot start the staff alert sender: %s", e.msg);
+		return -1;
+	}
+	for (int i = 0; i < d->cfg.n_staff_robots; i++)
+		log_info(
+			"staff alerts of %s go to the WeCom robot %s (at most %d messages a minute)",
+			d->cfg.staff_robots[i].dept, d->cfg.staff_robots[i].provider,
+			d->cfg.staff_per_minute);
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	struct http_server_opts opts = { 0 };
@@ -158,7 +179,7 @@ static int start(struct daemon *d)
 		log_error("%s", e.msg);
 		return -1;
 	}
-	if (start_workers(d) < 0)
+	if (start_workers(d) < 0 || start_staff(d) < 0)
 		return -1;
 	opts.host = d->cfg.listen_host;
 	opts.port = d->cfg.listen_port;
@@ -179,6 +200,7 @@ static void stop(struct daemon *d)
 	atomic_store(&d->stop, 1);
 	for (int i = 0; i < 2; i++)
 		worker_join(d->workers[i]);
+	staff_join(d->staff);
 	api_free(d->api);
 	metrics_free(d->metrics);
 	templates_free(d->tmpl);

@@ -71,6 +71,14 @@ struct prov_reply {
 	int64_t at_ms;
 };
 
+/* A question about one message's fate (receipt polling, unknown-outcome reconciliation). */
+struct prov_status_query {
+	const char *phone; /* 11-digit mobile */
+	const char *ref; /* the send's ref (BizId), or NULL when the send's answer never came */
+	int64_t sent_ms; /* about when it was sent (the provider files sends by day) */
+	int64_t now_ms;
+};
+
 struct provider_ops {
 	const char *type; /* the config's type = ... */
 	int max_batch; /* most recipients of one identical text per call (1: no batching) */
@@ -95,6 +103,13 @@ struct provider_ops {
 	/* Optional: parse an inbound-SMS push into replies. */
 	int (*parse_replies)(const char *body, size_t len, struct prov_reply *out, int max, int *n,
 			     struct err *e);
+	/* Optional: ask the provider what became of one message, and read the answer as
+	 * receipts (delivered -1: taken by the provider, no word from the carrier yet; ref may
+	 * be "" when the answer does not carry it — the caller knows the query's). */
+	int (*build_status)(void *state, const struct prov_status_query *q,
+			    struct http_request *req, struct err *e);
+	int (*parse_status)(const struct http_response *resp, struct prov_receipt *out, int max,
+			    int *n, struct err *e);
 	/* What to answer a push that was taken (e.g. {"code":0,"msg":"接收成功"}). */
 	const char *push_answer;
 };

@@ -81,6 +81,13 @@ static const char *const migrations[] = {
 	" WHERE unknown_out IS NOT NULL;"
 	"ALTER TABLE receipts ADD COLUMN out_id TEXT;"
 	"CREATE INDEX outbox_sms_sent ON outbox(address, sent_at) WHERE sent_at IS NOT NULL;",
+	/* 5: staff alerts for the departments' WeCom robots. sent_at is when an alert left the
+	 * queue: sent (reason NULL) or given up (reason says why); NULL while it waits, with
+	 * the last failed try's reason, if any */
+	"CREATE TABLE staff_alerts(id INTEGER PRIMARY KEY, department TEXT NOT NULL,"
+	" text TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER,"
+	" attempts INTEGER NOT NULL DEFAULT 0, reason TEXT);"
+	"CREATE INDEX staff_alerts_pending ON staff_alerts(department, sent_at);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -292,8 +299,38 @@ const char *const store_sql[ST_COUNT] = {
 			    " WHERE o.address = ?1 AND o.sent_at > ?4 AND o.channel = 'sms'",
 	/* The cheap first look: has the number had any SMS in the last 24 h at all? */
 	[ST_NUMBER_ANY] = "SELECT 1 FROM outbox WHERE address = ?1 AND sent_at > ?2 LIMIT 1",
+	/* Messages whose fate to ask the provider about: sent ones without a receipt as they
+	 * turn 10 and 60 minutes old (?3: the width of one polling round), and unknown-outcome
+	 * ones about to be sent again. ?1 provider, ?2 now, ?4 limit. */
+	[ST_STATUS_CANDIDATES] =
+		"SELECT id, address, ref, NULL, sent_at FROM outbox WHERE provider = ?1"
+		" AND state = 2 AND ref IS NOT NULL"
+		" AND ((sent_at > ?2 - 600000 - ?3 AND sent_at <= ?2 - 600000)"
+		"  OR (sent_at > ?2 - 3600000 - ?3 AND sent_at <= ?2 - 3600000))"
+		" AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.ref = outbox.ref"
+		"  AND r.phone = outbox.address)"
+		" UNION ALL SELECT id, address, NULL, substr(unknown_out, length(?1) + 2),"
+		" updated_at FROM outbox WHERE unknown_out >= ?1 || ':' AND unknown_out < ?1 || ';'"
+		" AND state = 0 AND not_before <= ?2 + ?3 LIMIT ?4",
+	/* A status query showed that an unknown-outcome send went: ?1 id, ?2 ref, ?3 now. */
+	[ST_UNKNOWN_SENT] = "UPDATE outbox SET state = 2, ref = ?2, sent_at = ?3, updated_at = ?3,"
+			    " reason = NULL, unknown_out = NULL WHERE id = ?1 AND state = 0"
+			    " AND unknown_out IS NOT NULL",
 	[ST_DEPTH] = "SELECT (SELECT count(*) FROM outbox WHERE state = 0)"
 		     " + (SELECT count(*) FROM outbox WHERE state = 1)",
+	[ST_STAFF_ADD] = "INSERT INTO staff_alerts(department, text, created_at) VALUES(?,?,?)",
+	[ST_STAFF_PENDING] = "SELECT id, text, attempts FROM staff_alerts WHERE department = ?1"
+			     " AND sent_at IS NULL ORDER BY id LIMIT ?2",
+	[ST_STAFF_SENT] = "UPDATE staff_alerts SET sent_at = ?2, attempts = attempts + 1,"
+			  " reason = NULL WHERE id = ?1 AND sent_at IS NULL",
+	/* A failed try: ?3 NULL keeps the alert waiting, a time gives it up. */
+	[ST_STAFF_TRIED] = "UPDATE staff_alerts SET attempts = attempts + 1, reason = ?2,"
+			   " sent_at = ?3 WHERE id = ?1 AND sent_at IS NULL",
+	[ST_STAFF_LIST] = "SELECT id, department, text, created_at, sent_at, attempts, reason"
+			  " FROM staff_alerts WHERE ?1 IS NULL OR department = ?1"
+			  " ORDER BY id DESC LIMIT ?2",
+	[ST_STAFF_WAITING] = "SELECT count(*) FROM staff_alerts WHERE (?1 IS NULL"
+			     " OR department = ?1) AND sent_at IS NULL",
 };
 
 static const char *const state_names[MSG_STATE_COUNT] = {

@@ -208,7 +208,52 @@ struct number_usage {
 int store_number_usage(struct store *s, const char *phone, const char *text, int64_t now_ms,
 		       struct number_usage *out, struct err *e);
 
+/* A message to ask its provider about (receipt polling, unknown-outcome reconciliation). */
+struct status_candidate {
+	int64_t id;
+	char phone[16];
+	char ref[96]; /* "" for an unknown-outcome send */
+	char out_id[64]; /* our out id of an unknown-outcome send, else "" */
+	int64_t sent_ms;
+};
+/* Up to max candidates of provider for a polling round of round_ms. */
+int store_status_candidates(struct store *s, const char *provider, int64_t now_ms, int64_t round_ms,
+			    struct status_candidate *out, int max, struct err *e);
+
+/* An unknown-outcome send turned out to have gone (the provider has it, no receipt yet):
+ * sent, not to be sent again. *settled: 1 when the message changed. */
+int store_unknown_sent(struct store *s, int64_t id, const char *ref, int64_t now_ms, int *settled,
+		       struct err *e);
+
 /* Number of queued + sending messages, or -1 when the store fails. */
 int64_t store_queue_depth(struct store *s);
+
+/* ---- staff alerts ---- */
+/* An alert waits until its department's robot sends it (sent) or refuses it for good
+ * (failed); a failed try leaves it waiting with the reason. */
+#define STORE_STAFF_TEXT_MAX 4096 /* bytes of an alert's text a row can hold, with the NUL */
+struct store_staff_alert {
+	int64_t id;
+	int attempts; /* tries so far */
+	char text[STORE_STAFF_TEXT_MAX];
+};
+/* Queues an alert; *id (may be NULL) gets its id. */
+int store_staff_add(struct store *s, const char *department, const char *text, int64_t now_ms,
+		    int64_t *id, struct err *e);
+/* Up to max waiting alerts of department, oldest first, into out. Returns how many (>= 0);
+ * a longer text is cut on a character boundary. */
+int store_staff_pending(struct store *s, const char *department, struct store_staff_alert *out,
+			int max, struct err *e);
+/* Alerts ids[0..n) went out at now_ms (one transaction). Alerts no longer waiting stay. */
+int store_staff_sent(struct store *s, const int64_t *ids, int n, int64_t now_ms, struct err *e);
+/* A try to send ids[0..n) failed for reason (one transaction): the try is counted and the
+ * reason kept; give_up (a permanent refusal) makes them failed, otherwise they wait on. */
+int store_staff_tried(struct store *s, const int64_t *ids, int n, const char *reason, bool give_up,
+		      int64_t now_ms, struct err *e);
+/* {"pending":N,"alerts":[{"id","department","text","state":"pending|sent|failed",
+ * "created_at","sent_at","failed_at","attempts","reason"}]}: how many of department's alerts
+ * (NULL: every department's) wait, and the newest limit of them in any state. */
+int store_staff_list(struct store *s, const char *department, int limit, json_t **out,
+		     struct err *e);
 
 #endif

@@ -234,3 +234,18 @@ int store_binding_use(struct store *s, const char *token, const char *openid, in
 	}
 	return store_commit(s, e);
 }
+
+int store_unknown_sent(struct store *s, int64_t id, const char *ref, int64_t now_ms, int *settled,
+		       struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_UNKNOWN_SENT);
+	int rc;
+
+	sqlite3_bind_int64(q, 1, id);
+	store_bind_text(q, 2, ref);
+	sqlite3_bind_int64(q, 3, now_ms);
+	if ((rc = store_run(s, q, e, "settling an unknown send")) < 0)
+		return rc;
+	*settled = sqlite3_changes(s->db) > 0;
+	return 0;
+}

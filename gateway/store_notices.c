@@ -554,6 +554,38 @@ int store_number_usage(struct store *s, const char *phone, const char *text, int
 	return rc == SQLITE_ROW ? 0 : store_db_err(s, e, "reading a number's recent messages");
 }
 
+static void copy_text(sqlite3_stmt *q, int i, char *out, size_t sz)
+{
+	const char *v = store_col_text(q, i);
+
+	snprintf(out, sz, "%s", v ? v : "");
+}
+
+int store_status_candidates(struct store *s, const char *provider, int64_t now_ms, int64_t round_ms,
+			    struct status_candidate *out, int max, struct err *e)
+{
+	sqlite3_stmt *q = store_q(s, ST_STATUS_CANDIDATES);
+	int n = 0, rc;
+
+	store_bind_text(q, 1, provider);
+	sqlite3_bind_int64(q, 2, now_ms);
+	sqlite3_bind_int64(q, 3, round_ms);
+	sqlite3_bind_int(q, 4, max);
+	while (n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct status_candidate *c = &out[n++];
+
+		c->id = sqlite3_column_int64(q, 0);
+		copy_text(q, 1, c->phone, sizeof(c->phone));
+		copy_text(q, 2, c->ref, sizeof(c->ref));
+		copy_text(q, 3, c->out_id, sizeof(c->out_id));
+		c->sent_ms = sqlite3_column_int64(q, 4);
+	}
+	sqlite3_reset(q);
+	if (n < max && rc != SQLITE_DONE)
+		return store_db_err(s, e, "finding messages to ask about");
+	return n;
+}
+
 int64_t store_queue_depth(struct store *s)
 {
 	sqlite3_stmt *q = store_q(s, ST_DEPTH);

@@ -28,6 +28,10 @@
 #define DRAIN_MS 5000
 #define MAX_BATCH 1000
 #define UNKNOWN_WAIT_MS 120000
+#define POLL_ROUND_MS 30000 /* how often to ask providers about messages without a receipt */
+#define POLL_MAX                                                                                   \
+	20 /* questions per provider and round: polling is the fallback, pushes the
+		       way receipts normally come */
 
 struct slot {
 	struct outbox_msg m;
@@ -35,6 +39,7 @@ struct slot {
 };
 
 struct batch { /* one request in flight */
+	int query; /* 0; a struct poll has 1 here (both are http_client tags) */
 	struct worker *w;
 	int member; /* failover member that took it */
 	int passed; /* members passed over before it */
@@ -56,6 +61,13 @@ struct member { /* what failover does not hold: the provider itself */
 	const struct provider_ops *ops;
 	void *pstate;
 	struct http_client *http;
+	int queries; /* status queries in flight */
+};
+
+struct poll { /* a status query in flight */
+	int query; /* 1 */
+	int member;
+	struct status_candidate c;
 };
 
 struct worker {
@@ -71,7 +83,7 @@ struct worker {
 	int npending, cap_pending;
 	struct outcome_rec *out;
 	int nout, cap_out;
-	int64_t last_flush, last_sweep;
+	int64_t last_flush, last_sweep, last_poll;
 	uint64_t rng;
 	pthread_t thread;
 };
@@ -341,10 +353,17 @@ static void conclude(struct worker *w, struct batch *b, const struct prov_result
 	batch_free(b);
 }
 
+static void poll_done(struct worker *w, struct poll *p, struct http_response *resp);
+
 static void on_done(void *tag, struct http_response *resp, void *arg)
 {
 	struct batch *b = tag;
 	struct worker *w = arg;
+
+	if (b->query) {
+		poll_done(w, tag, resp);
+		return;
+	}
 	const struct member *m = &w->mem[b->member];
 	struct prov_result res[MAX_BATCH];
 
@@ -560,15 +579,98 @@ static int inflight(const struct worker *w)
 	int n = 0;
 
 	for (int i = 0; i < w->fo.n; i++)
-		n += w->fo.m[i].inflight;
+		n += w->fo.m[i].inflight + w->mem[i].queries;
 	return n;
 }
 
 static void poll_http(struct worker *w, int timeout_ms)
 {
 	for (int i = 0; i < w->fo.n; i++) {
-		if (w->mem[i].http != NULL && w->fo.m[i].inflight > 0)
+		if (w->mem[i].http != NULL && w->fo.m[i].inflight + w->mem[i].queries > 0)
 			http_client_poll(w->mem[i].http, timeout_ms, on_done, w);
+	}
+}
+
+/* The provider's answer about one message, taken as receipts would be. */
+static void poll_done(struct worker *w, struct poll *p, struct http_response *resp)
+{
+	struct member *m = &w->mem[p->member];
+	const char *name = w->fo.m[p->member].pc->name;
+	struct prov_receipt r[50];
+	char ref[96];
+	const char *src;
+	int n = 0, applied, reconciled;
+	struct err e;
+
+	m->queries--;
+	if (m->ops->parse_status(resp, r, 50, &n, &e) < 0)
+		log_warn("status query to %s: %s", name, e.msg);
+	for (int i = 0; i < n; i++) {
+		struct store_receipt sr = { .provider = name,
+					    .phone = r[i].phone,
+					    .out_id = r[i].out_id,
+					    .delivered = r[i].delivered,
+					    .code = r[i].code,
+					    .desc = r[i].desc,
+					    .at_ms = r[i].at_ms };
+
+		/* The day's other sends to the number, or another send of it, are not ours. */
+		if (strcmp(r[i].phone, p->c.phone) != 0 ||
+		    (p->c.out_id[0] && strcmp(r[i].out_id, p->c.out_id) != 0))
+			continue;
+		src = r[i].ref[0] ? r[i].ref : p->c.ref[0] ? p->c.ref : r[i].out_id;
+		snprintf(ref, sizeof(ref), "%.95s", src);
+		sr.ref = ref;
+		if (r[i].delivered < 0) {
+			/* Taken, no receipt yet: an unknown-outcome send went after all. */
+			if (p->c.out_id[0] &&
+			    store_unknown_sent(w->store, p->c.id, ref, now_ms(w), &reconciled,
+					       &e) == 0)
+				metrics_duplicates_avoided(w->env.metrics, reconciled);
+			continue;
+		}
+		if (store_receipt_add(w->store, &sr, now_ms(w), &applied, &reconciled, &e) < 0)
+			log_error("worker %s: cannot store a polled receipt: %s", w->channel,
+				  e.msg);
+		metrics_duplicates_avoided(w->env.metrics, reconciled);
+	}
+	free(p);
+}
+
+/* Asks each provider that can answer about messages that should have a receipt by now and
+ * about unknown-outcome sends before they go again. */
+static void poll_round(struct worker *w)
+{
+	struct status_candidate c[POLL_MAX];
+	struct http_request req;
+	struct err e;
+
+	for (int i = 0; i < w->fo.n; i++) {
+		struct member *m = &w->mem[i];
+		int n;
+
+		if (m->ops->build_status == NULL || m->http == NULL)
+			continue;
+		n = store_status_candidates(w->store, w->fo.m[i].pc->name, now_ms(w), POLL_ROUND_MS,
+					    c, POLL_MAX, &e);
+		for (int k = 0; k < n; k++) {
+			struct prov_status_query q = { c[k].phone, c[k].ref[0] ? c[k].ref : NULL,
+						       c[k].sent_ms, now_ms(w) };
+			struct poll *p = calloc(1, sizeof(*p));
+
+			memset(&req, 0, sizeof(req));
+			if (p == NULL || m->ops->build_status(m->pstate, &q, &req, &e) < 0 ||
+			    http_client_start(m->http, &req, p, &e) < 0) {
+				http_request_cleanup(&req);
+				free(p);
+				continue;
+			}
+			http_request_cleanup(&req);
+			p->query = 1;
+			p->member = i;
+			p->c = c[k];
+			m->queries++;
+		}
 	}
 }
 
@@ -583,6 +685,10 @@ static bool turn(struct worker *w)
 		if (store_outbox_expire(w->store, now, &e) < 0)
 			log_error("worker %s: cannot expire messages: %s", w->channel, e.msg);
 		w->last_sweep = now;
+	}
+	if (now - w->last_poll >= POLL_ROUND_MS) {
+		poll_round(w);
+		w->last_poll = now;
 	}
 	if (w->npending > 0 && failover_blocked(&w->fo, now, &until) && until - now > 1000)
 		release_pending(w, until,

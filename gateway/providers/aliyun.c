@@ -406,6 +406,47 @@ static void aliyun_classify(void *state, const struct http_response *resp,
 	for (size_t i = 0; i < n; i++)
 		res[i] = r;
 }
+/* QuerySendDetails for one number and day, first page (50 sends of that day). */
+static int aliyun_build_status(void *state, const struct prov_status_query *q,
+			       struct http_request *req, struct err *e)
+{
+	struct aliyun_query aq = { .phone = q->phone,
+				   .biz_id = q->ref,
+				   .sent_ms = q->sent_ms,
+				   .now_ms = q->now_ms,
+				   .page_size = 50,
+				   .page = 1 };
+
+	return aliyun_build_query(state, &aq, req, e);
+}
+
+static int aliyun_parse_status(const struct http_response *resp, struct prov_receipt *out, int max,
+			       int *n, struct err *e)
+{
+	struct aliyun_detail d[50];
+	int got = 0, total = 0, rc;
+
+	*n = 0;
+	if (resp->transport_error || resp->status != 200)
+		return err_set(e, ERR_IO, NULL, "QuerySendDetails: %s",
+			       resp->transport_error ? resp->error : "HTTP error");
+	rc = aliyun_parse_details(resp->body, resp->body_len, d, 50, &got, &total, e);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < got && *n < max; i++) {
+		struct prov_receipt *r = &out[*n];
+
+		memset(r, 0, sizeof(*r));
+		snprintf(r->phone, sizeof(r->phone), "%s", d[i].phone);
+		snprintf(r->out_id, sizeof(r->out_id), "%s", d[i].out_id);
+		snprintf(r->code, sizeof(r->code), "%s", d[i].code);
+		r->delivered = d[i].status == ALIYUN_WAITING ? -1 : d[i].status == ALIYUN_DELIVERED;
+		r->at_ms = d[i].at_ms;
+		(*n)++;
+	}
+	return 0;
+}
+
 const struct provider_ops provider_aliyun = {
 	.type = "aliyun",
 	.max_batch = ALIYUN_MAX_SEND,
@@ -417,5 +458,7 @@ const struct provider_ops provider_aliyun = {
 	.idempotent = 0,
 	.parse_receipts = aliyun_parse_receipts,
 	.parse_replies = aliyun_parse_replies,
+	.build_status = aliyun_build_status,
+	.parse_status = aliyun_parse_status,
 	.push_answer = "{\"code\":0,\"msg\":\"接收成功\"}",
 };

@@ -960,6 +960,57 @@ TEST(test_cloud_secrets)
 	fx_cleanup(&fx);
 }
 
+TEST(test_staff_robots)
+{
+	struct fixture fx;
+	char ini[2048];
+	const char *providers = /* lines 1-16 */
+		"[provider.r1]\ntype = wecom\nchannel = staff\nsecret = k1\n"
+		"[provider.r2]\ntype = wecom\nchannel = staff\nsecret = k2\n"
+		"[provider.f]\ntype = file\nchannel = staff\npath = f\n"
+		"[provider.s]\ntype = file\nchannel = sms\npath = s\n";
+
+	fx_init(&fx);
+	/* Without [staff]: no robots, WeCom's 20 a minute. */
+	CHECK_INT(load_text(&fx, providers), 0);
+	CHECK_INT(fx.cfg.n_staff_robots, 0);
+	CHECK_INT(fx.cfg.staff_per_minute, 20);
+	snprintf(ini, sizeof(ini), "%s[staff]\nrobots = repair : r1 ,billing:r2\nper_minute = 3\n",
+		 providers);
+	CHECK_INT(load_text(&fx, ini), 0);
+	CHECK_INT(fx.cfg.n_staff_robots, 2);
+	CHECK_STR(fx.cfg.staff_robots[0].dept, "repair");
+	CHECK_STR(fx.cfg.staff_robots[0].provider, "r1");
+	CHECK_STR(fx.cfg.staff_robots[1].dept, "billing");
+	CHECK_STR(fx.cfg.staff_robots[1].provider, "r2");
+	CHECK_INT(fx.cfg.staff_per_minute, 3);
+	/* Every kind of problem, on the line of robots (18) and per_minute (19). */
+	snprintf(ini, sizeof(ini),
+		 "%s[staff]\nrobots = a:nosuch, b:f, c:s, d, 维修:r1, e:r1, e:r2, g:r1\n"
+		 "per_minute = 21\n",
+		 providers);
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK(has_problem(&fx, 18,
+			  "[staff] robots: there is no [provider.nosuch]; add that section with "
+			  "type = wecom and channel = staff"));
+	CHECK(has_problem(&fx, 18,
+			  "[staff] robots: provider f has type = file, channel = staff; a "
+			  "department's robot needs type = wecom and channel = staff"));
+	CHECK(has_problem(&fx, 18, "[staff] robots: provider s has type = file, channel = sms"));
+	CHECK(has_problem(&fx, 18, "[staff] robots: has \"d\", not DEPARTMENT:PROVIDER"));
+	CHECK(has_problem(&fx, 18, "[staff] robots: has department \"维修\"; a department code"));
+	CHECK(has_problem(&fx, 18, "[staff] robots: names department e twice"));
+	CHECK(has_problem(&fx, 18, "[staff] robots: gives robot r1 to two departments"));
+	CHECK(has_problem(&fx, 19, "[staff] per_minute: 21 is out of range"));
+	CHECK_INT(fx.probs.n, 8);
+	/* An empty list turns staff alerts off; a typo'd key is caught. */
+	snprintf(ini, sizeof(ini), "%s[staff]\nrobots =\nper_minte = 5\n", providers);
+	CHECK_INT(load_text(&fx, ini), ERR_INVALID);
+	CHECK(has_problem(&fx, 19, "per_minte"));
+	CHECK_INT(fx.probs.n, 1);
+	fx_cleanup(&fx);
+}
+
 TEST(test_missing_file)
 {
 	struct gw_config c;
@@ -1011,6 +1062,7 @@ int main(void)
 	RUN(test_provider_options);
 	RUN(test_wechat_callback_keys);
 	RUN(test_cloud_secrets);
+	RUN(test_staff_robots);
 	RUN(test_missing_file);
 	RUN(test_utility_names);
 	return TEST_END();
