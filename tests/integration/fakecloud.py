@@ -1075,6 +1075,7 @@ class FakeWeChat(_Fake):
         self.last_force = None
         self.token_calls = []             # (kind, force_refresh, token issued)
         self.unfollowed = set()
+        self.qrcodes = []
         self.invalid_openids = set()
         self.sends = []                   # WxSend accepted (not the de-duplicated repeats)
         self.dedup = {}                   # (openid, client_msg_id) -> (msgid, monotonic)
@@ -1125,6 +1126,8 @@ class FakeWeChat(_Fake):
             return self._token(req)
         if req.path == "/cgi-bin/message/template/send":
             return self._template_send(req)
+        if req.path == "/cgi-bin/qrcode/create":
+            return self._qrcode_create(req)
         return self._record(Call(req, Answer(404, "<html>404</html>"), 404,
                                  "client error: path %r" % req.path))
 
@@ -1187,6 +1190,30 @@ class FakeWeChat(_Fake):
         if t["state"] == "expired" or t["until"] <= time.monotonic():
             return 42001
         return 0
+
+    def _qrcode_create(self, req):
+        """Temporary parametric QR codes (QR_STR_SCENE, scene_str of 1-64 characters,
+        expire_seconds up to 30 days), recorded in .qrcodes as (scene_str, expire_seconds)."""
+        tok = dict(req.query()).get("access_token")
+        with self.lock:
+            st = self._token_state(tok) if tok else 41001
+        if st:
+            return self._wx(req, st, "qrcode/create with a bad token (%d)" % st)
+        b = req.json()
+        try:
+            scene = b["action_info"]["scene"]["scene_str"]
+            expire = int(b.get("expire_seconds", 60))
+            ok = (b.get("action_name") == "QR_STR_SCENE" and 1 <= len(scene) <= 64 and
+                  60 <= expire <= 2592000)
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            return self._wx(req, 40053, "client error: qrcode/create body %r" % (b,))
+        ticket = "gQH" + uuid.uuid4().hex
+        with self.lock:
+            self.qrcodes.append((scene, expire))
+        return self._wx(req, 0, "qrcode/create", {"ticket": ticket, "expire_seconds": expire,
+                                                  "url": "http://weixin.qq.com/q/" + ticket[:20]})
 
     def _template_send(self, req):
         tok = dict(req.query()).get("access_token")
