@@ -22,5 +22,9 @@ int api_new(const struct gw_config *cfg, const struct templates *tmpl, const str
 void api_free(struct api *a);
 /* Fills the callbacks and ctx of opts for http_server_start. */
 void api_server_opts(struct api *a, struct http_server_opts *opts);
+struct wx_token;
+/* The WeChat account's token holder, shared with the WeChat worker (the daemon owns it);
+ * without one, binding QR codes are refused. */
+void api_use_wx_token(struct api *a, struct wx_token *t);
 
 #endif

@@ -40,24 +40,20 @@ static const struct provider_config *wechat_provider(const struct gw_config *cfg
 
 int api_callbacks_init(struct api *a, struct err *e)
 {
-	const struct provider_config *pc = wechat_provider(a->cfg);
-	int rc;
-
 	if ((a->nonces = calloc(1, sizeof(*a->nonces))) == NULL)
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	pthread_mutex_init(&a->nonces->lock, NULL);
-	if (pc == NULL)
-		return 0;
-	rc = wx_token_new(pc->endpoint[0] ? pc->endpoint : "https://api.weixin.qq.com", pc->key_id,
-			  pc->secret, pc->timeout_ms, &a->wx, e);
-	if (rc == 0)
-		wx_token_set_tls_verify(a->wx, pc->tls_verify);
-	return rc;
+	return 0;
+}
+
+void api_use_wx_token(struct api *a, struct wx_token *t)
+{
+	a->wx = t;
 }
 
 void api_callbacks_cleanup(struct api *a)
 {
-	wx_token_free(a->wx);
+	/* a->wx belongs to the daemon (shared with the WeChat worker). */
 	if (a->nonces != NULL)
 		pthread_mutex_destroy(&a->nonces->lock);
 	free(a->nonces);

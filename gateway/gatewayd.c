@@ -18,6 +18,7 @@
 #include "store.h"
 #include "templates.h"
 #include "worker.h"
+#include "wx_token.h"
 
 #define GATEWAYD_VERSION "0.1.0"
 
@@ -30,6 +31,8 @@ struct daemon {
 	struct http_server *srv;
 	struct worker *workers[2];
 	struct staff *staff; /* staff alerts' sender, when [staff] robots is set */
+	/* One WeChat token holder per wechat provider, shared by its worker and the API. */
+	void *shared[CONFIG_MAX_PROVIDERS];
 	atomic_int stop;
 };
 
@@ -119,10 +122,34 @@ static int channel_providers(const struct gw_config *cfg, char (*names)[64], int
 	return count;
 }
 
+/* The WeChat accounts' token holders, one per wechat provider, before anyone uses them. */
+static int share_tokens(struct daemon *d)
+{
+	struct err e;
+
+	for (int i = 0; i < d->cfg.nproviders; i++) {
+		const struct provider_config *pc = &d->cfg.providers[i];
+		struct wx_token *t = NULL;
+
+		if (strcmp(pc->type, "wechat") != 0)
+			continue;
+		if (wx_token_new(pc->endpoint[0] ? pc->endpoint : "https://api.weixin.qq.com",
+				 pc->key_id, pc->secret, pc->timeout_ms, &t, &e) < 0) {
+			log_error("provider %s: %s", pc->name, e.msg);
+			return -1;
+		}
+		wx_token_set_tls_verify(t, pc->tls_verify);
+		d->shared[i] = t;
+		if (d->api != NULL)
+			api_use_wx_token(d->api, t);
+	}
+	return 0;
+}
+
 static int start_workers(struct daemon *d)
 {
 	static const char *const channels[2] = { "sms", "wechat" };
-	struct worker_env env = { &d->cfg, &d->clock, d->metrics, &d->stop };
+	struct worker_env env = { &d->cfg, &d->clock, d->metrics, &d->stop, d->shared };
 	int idx[CONFIG_MAX_PROVIDERS], n;
 	char desc[512];
 	struct err e;
@@ -179,7 +206,7 @@ static int start(struct daemon *d)
 		log_error("%s", e.msg);
 		return -1;
 	}
-	if (start_workers(d) < 0 || start_staff(d) < 0)
+	if (share_tokens(d) < 0 || start_workers(d) < 0 || start_staff(d) < 0)
 		return -1;
 	opts.host = d->cfg.listen_host;
 	opts.port = d->cfg.listen_port;
@@ -202,6 +229,8 @@ static void stop(struct daemon *d)
 		worker_join(d->workers[i]);
 	staff_join(d->staff);
 	api_free(d->api);
+	for (int i = 0; i < CONFIG_MAX_PROVIDERS; i++)
+		wx_token_free(d->shared[i]);
 	metrics_free(d->metrics);
 	templates_free(d->tmpl);
 }

@@ -110,6 +110,10 @@ struct provider_ops {
 			    struct http_request *req, struct err *e);
 	int (*parse_status)(const struct http_response *resp, struct prov_receipt *out, int max,
 			    int *n, struct err *e);
+	/* Optional: hands the provider an object the whole daemon shares for its account (for
+	 * WeChat: the appid's one access-token holder, which the API's QR codes use too); the
+	 * provider uses it instead of its own, and the daemon keeps ownership. */
+	void (*share)(void *state, void *shared);
 	/* What to answer a push that was taken (e.g. {"code":0,"msg":"接收成功"}). */
 	const char *push_answer;
 };

@@ -783,6 +783,8 @@ static int add_member(struct worker *w, int pidx, struct err *e)
 			       pc->type);
 	if ((rc = m->ops->create(pc, &m->pstate, e)) < 0)
 		return rc;
+	if (m->ops->share != NULL && w->env.shared != NULL)
+		m->ops->share(m->pstate, w->env.shared[pidx]);
 	if (m->ops->deliver == NULL && (rc = http_client_new(pc->concurrency, &m->http, e)) < 0)
 		return rc;
 	failover_add(&w->fo, pidx, pc,

@@ -21,6 +21,9 @@ struct worker_env {
 	const struct clock *clock;
 	struct metrics *metrics;
 	atomic_int *stop; /* set to non-zero to ask every worker to stop */
+	/* Per provider index: an object the daemon shares for that provider's account (the
+	 * WeChat token holder), or NULL; may itself be NULL. */
+	void *const *shared;
 };
 
 struct worker;

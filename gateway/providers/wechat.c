@@ -41,6 +41,7 @@ struct wechat_state {
 	int timeout_ms;
 	int insecure; /* tls_verify = off */
 	struct wx_token *token;
+	int own_token; /* 0 once the daemon's shared holder replaced ours */
 	struct provider_template templates[PROVIDER_MAX_TEMPLATES];
 	int ntemplates;
 	struct wechat_sent sent[WECHAT_SENT_RING];
@@ -76,6 +77,7 @@ static int wechat_create(const struct provider_config *cfg, void **state, struct
 		return rc;
 	}
 	wx_token_set_tls_verify(s->token, cfg->tls_verify);
+	s->own_token = 1;
 	s->insecure = !cfg->tls_verify;
 	snprintf(s->base, sizeof(s->base), "%s", base);
 	while (s->base[0] != '\0' && s->base[strlen(s->base) - 1] == '/')
@@ -93,7 +95,8 @@ static void wechat_destroy(void *state)
 
 	if (s == NULL)
 		return;
-	wx_token_free(s->token);
+	if (s->own_token)
+		wx_token_free(s->token);
 	/* Tokens are credentials too. */
 	memset(s->sent, 0, sizeof(s->sent));
 	free(s);
@@ -457,7 +460,22 @@ static void wechat_classify(void *state, const struct http_response *resp,
 	}
 }
 
+/* One holder per appid for the whole daemon: the worker's sends and the API's QR codes
+ * then never make WeChat issue a second token. */
+static void wechat_share(void *state, void *shared)
+{
+	struct wechat_state *s = state;
+
+	if (shared == NULL)
+		return;
+	if (s->own_token)
+		wx_token_free(s->token);
+	s->token = shared;
+	s->own_token = 0;
+}
+
 const struct provider_ops provider_wechat = {
+	.share = wechat_share,
 	.type = "wechat",
 	.max_batch = 1,
 	.create = wechat_create,

@@ -88,6 +88,21 @@ def scan_binds_once_and_unsubscribe_drops(env):
 
 
 @test
+def one_token_for_sends_and_qr_codes(env):
+    """The WeChat worker's template messages and the API's QR codes use the same access
+    token holder: one token request in all."""
+    cl = fc.Cloud(env, sms=("ali",), wechat=("wx",), overrides={"wechat": {"token": TOKEN}})
+    rs = cl.people(3, with_openid=True)
+    n = cl.emergency(channels=("wechat",))
+    got = cl.d.wait_done(n["id"], timeout=20)
+    eq(got["progress"].get("sent"), 3, "WeChat messages sent (%s)" % got["progress"])
+    st, _ = cl.d.post("/api/v1/residents/%s/wechat-binding" % rs[0]["account"])
+    eq(st, 201, "a binding QR code")
+    eq(len(cl.wx.token_calls), 1, "token requests at WeChat (%s)" %
+       [k for k, _, _ in cl.wx.token_calls])
+
+
+@test
 def bad_pushes_are_refused(env):
     cl, rs = setup(env)
     d = cl.d
