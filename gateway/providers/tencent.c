@@ -214,14 +214,14 @@ out:
 	return rc;
 }
 
-static int add_headers(struct http_request *req, const struct tencent_state *s, long long ts,
-		       const char *authorization)
+static int add_headers(struct http_request *req, const struct tencent_state *s, const char *action,
+		       long long ts, const char *authorization)
 {
 	char stamp[24];
 	const char *h[][2] = {
 		{ "Content-Type", TENCENT_CONTENT_TYPE },
 		{ "Host", s->host },
-		{ "X-TC-Action", "SendSms" },
+		{ "X-TC-Action", action },
 		{ "X-TC-Version", "2021-01-11" },
 		{ "X-TC-Timestamp", stamp },
 		{ "X-TC-Region", s->region },
@@ -235,33 +235,26 @@ static int add_headers(struct http_request *req, const struct tencent_state *s, 
 	return 0;
 }
 
-static int tencent_build(void *state, const struct prov_msg *msgs, size_t n,
-			 struct http_request *req, struct err *e)
+/* Signs body (taken over) for action and puts the request together. */
+static int signed_request(const struct tencent_state *s, const char *action, char *body,
+			  int64_t now_ms, struct http_request *req, struct err *e)
 {
-	const struct tencent_state *s = state;
 	struct tencent_signature sig;
 	struct tencent_sign_input in = { .secret_id = s->cfg.key_id,
 					 .secret_key = s->cfg.secret,
 					 .service = "sms",
 					 .host = s->host,
 					 .content_type = TENCENT_CONTENT_TYPE };
-	char *body = NULL;
 	int rc;
 
-	if (n == 0 || n > TENCENT_MAX_BATCH)
-		return err_set(e, ERR_INTERNAL, NULL,
-			       "SendSms takes 1 to %d numbers per request, was given %zu",
-			       TENCENT_MAX_BATCH, n);
-	if ((rc = sendsms_body(s, msgs, n, &body, e)) < 0)
-		goto out;
-	in.timestamp = msgs[0].now_ms / 1000; /* every call signs afresh: no stale signature */
+	in.timestamp = now_ms / 1000; /* every call signs afresh: no stale signature */
 	in.body = body;
 	in.body_len = strlen(body);
 	if ((rc = tencent_sign(&in, &sig, e)) < 0)
 		goto out;
 	http_request_init(req, "POST", s->url);
-	if (add_headers(req, s, (long long)in.timestamp, sig.authorization) < 0) {
-		rc = err_set(e, ERR_INTERNAL, NULL, "SendSms request headers do not fit");
+	if (add_headers(req, s, action, (long long)in.timestamp, sig.authorization) < 0) {
+		rc = err_set(e, ERR_INTERNAL, NULL, "%s request headers do not fit", action);
 		goto out;
 	}
 	req->body = body;
@@ -273,6 +266,47 @@ out:
 	free(body);
 	explicit_bzero(&sig, sizeof(sig));
 	return rc;
+}
+
+static int tencent_build(void *state, const struct prov_msg *msgs, size_t n,
+			 struct http_request *req, struct err *e)
+{
+	const struct tencent_state *s = state;
+	char *body = NULL;
+	int rc;
+
+	if (n == 0 || n > TENCENT_MAX_BATCH)
+		return err_set(e, ERR_INTERNAL, NULL,
+			       "SendSms takes 1 to %d numbers per request, was given %zu",
+			       TENCENT_MAX_BATCH, n);
+	if ((rc = sendsms_body(s, msgs, n, &body, e)) < 0)
+		return rc;
+	return signed_request(s, "SendSms", body, msgs[0].now_ms, req, e);
+}
+
+/* PullSmsSendStatusByPhoneNumber (2021-01-11: BeginTime, Offset 0, Limit <= 100,
+ * PhoneNumber, SmsSdkAppId, EndTime; 7 days back at most): the reports of one number
+ * since a little before the send, each with the SessionContext we sent. */
+static int tencent_build_status(void *state, const struct prov_status_query *q,
+				struct http_request *req, struct err *e)
+{
+	const struct tencent_state *s = state;
+	int64_t now = q->now_ms / 1000, begin = q->sent_ms / 1000 - 300;
+	char phone[20];
+	json_t *o;
+	char *body;
+
+	if (begin < now - 7 * 86400 + 60)
+		begin = now - 7 * 86400 + 60;
+	snprintf(phone, sizeof(phone), "+86%.11s", q->phone);
+	o = json_pack("{s:I, s:i, s:i, s:s, s:s, s:I}", "BeginTime", (json_int_t)begin, "Offset", 0,
+		      "Limit", 100, "PhoneNumber", phone, "SmsSdkAppId", s->cfg.app_id, "EndTime",
+		      (json_int_t)now);
+	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (body == NULL)
+		return err_set(e, ERR_NOMEM, NULL, "out of memory building a status query");
+	return signed_request(s, "PullSmsSendStatusByPhoneNumber", body, q->now_ms, req, e);
 }
 
 /* An answer that is not Tencent's JSON: judge by the HTTP status, never OK. */
@@ -439,5 +473,7 @@ const struct provider_ops provider_tencent = {
 	.idempotent = 0,
 	.parse_receipts = tencent_parse_receipts,
 	.parse_replies = tencent_parse_replies,
+	.build_status = tencent_build_status,
+	.parse_status = tencent_parse_status,
 	.push_answer = "{\"result\":0,\"errmsg\":\"OK\"}",
 };

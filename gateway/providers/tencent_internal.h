@@ -29,6 +29,9 @@ void tencent_code_result(const char *code, const char *message, struct prov_resu
 /* tencent_push.c: provider_tencent's parse_receipts and parse_replies (provider.h). */
 int tencent_parse_receipts(const char *body, size_t len, struct prov_receipt *out, int max, int *n,
 			   struct err *e);
+/* A PullSmsSendStatusByPhoneNumber answer as receipts (ref SerialNo, out_id SessionContext). */
+int tencent_parse_status(const struct http_response *resp, struct prov_receipt *out, int max,
+			 int *n, struct err *e);
 int tencent_parse_replies(const char *body, size_t len, struct prov_reply *out, int max, int *n,
 			  struct err *e);
 

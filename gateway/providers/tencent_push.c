@@ -163,3 +163,59 @@ int tencent_parse_replies(const char *body, size_t len, struct prov_reply *out, 
 	json_decref(root);
 	return rc;
 }
+
+/* One PullSmsSendStatus record; -1 when it lacks a mainland number or a SerialNo. */
+static int pulled_from(json_t *o, struct prov_receipt *r)
+{
+	json_t *t = json_object_get(o, "UserReceiveTime");
+	struct err e;
+
+	memset(r, 0, sizeof(*r));
+	if (phone_normalize(tencent_str(o, "PhoneNumber"), r->phone, &e) < 0 ||
+	    tencent_str(o, "SerialNo")[0] == '\0')
+		return -1;
+	tencent_copy_utf8(r->ref, sizeof(r->ref), tencent_str(o, "SerialNo"));
+	tencent_copy_utf8(r->out_id, sizeof(r->out_id), tencent_str(o, "SessionContext"));
+	tencent_copy_utf8(r->code, sizeof(r->code), tencent_str(o, "Description"));
+	r->delivered = strcmp(tencent_str(o, "ReportStatus"), "SUCCESS") == 0;
+	if (json_is_integer(t) && json_integer_value(t) > 0)
+		r->at_ms = (int64_t)json_integer_value(t) * 1000;
+	return 0;
+}
+
+int tencent_parse_status(const struct http_response *resp, struct prov_receipt *out, int max,
+			 int *n, struct err *e)
+{
+	json_t *root, *set, *el;
+	size_t i;
+
+	*n = 0;
+	if (resp->transport_error || resp->status != 200)
+		return err_set(e, ERR_IO, NULL, "PullSmsSendStatusByPhoneNumber: %s",
+			       resp->transport_error ? resp->error : "HTTP error");
+	root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	if (root == NULL || !json_is_object(json_object_get(root, "Response"))) {
+		json_decref(root);
+		return err_set(e, ERR_INVALID, NULL,
+			       "PullSmsSendStatusByPhoneNumber: not Tencent's "
+			       "JSON");
+	}
+	if (json_object_get(json_object_get(root, "Response"), "Error") != NULL) {
+		char code[96];
+
+		tencent_quote(
+			tencent_str(json_object_get(json_object_get(root, "Response"), "Error"),
+				    "Code"),
+			code, sizeof(code), 90);
+		json_decref(root);
+		return err_set(e, ERR_IO, NULL, "PullSmsSendStatusByPhoneNumber: %s", code);
+	}
+	set = json_object_get(json_object_get(root, "Response"), "PullSmsSendStatusSet");
+	json_array_foreach(set, i, el)
+	{
+		if (*n < max && pulled_from(el, &out[*n]) == 0)
+			(*n)++;
+	}
+	json_decref(root);
+	return 0;
+}

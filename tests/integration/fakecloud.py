@@ -784,6 +784,7 @@ class TencentSend:
         self.params = req_json.get("TemplateParamSet") or []
         self.session = req_json.get("SessionContext", "")
         self.t = t
+        self.report = None              # "SUCCESS" / "FAIL" once the carrier reported
 
 
 class FakeTencent(_Fake):
@@ -876,7 +877,7 @@ class FakeTencent(_Fake):
         if bad:
             return bad
         action, version = h.get("x-tc-action", ""), h.get("x-tc-version", "")
-        if action != "SendSms":
+        if action not in ("SendSms", "PullSmsSendStatusByPhoneNumber"):
             return self._error(req, "InvalidAction", "The action %s does not exist." % action,
                                "client error: X-TC-Action %r" % action)
         if version != "2021-01-11":
@@ -888,6 +889,8 @@ class FakeTencent(_Fake):
         if not h.get("content-type", "").lower().startswith("application/json"):
             return self._error(req, "InvalidParameter", "POST takes application/json",
                                "client error: Content-Type %r" % h.get("content-type"))
+        if action == "PullSmsSendStatusByPhoneNumber":
+            return self._pull_status(req)
         return self._send_sms(req)
 
     def _check_auth(self, req, h):
@@ -979,6 +982,31 @@ class FakeTencent(_Fake):
         if self.templates is not None and len(params) != self.templates[body["TemplateId"]]:
             return phone, "FailedOperation.TemplateParamSetNotMatchApprovedTemplate"
         return phone, "Ok"
+
+    def _pull_status(self, req):
+        """PullSmsSendStatusByPhoneNumber (2021-01-11): the reports of one number between
+        BeginTime and EndTime (at most 7 days back), with the SessionContext of the send."""
+        body = req.json()
+        need = ("BeginTime", "Offset", "Limit", "PhoneNumber", "SmsSdkAppId")
+        for k in need:
+            if not isinstance(body, dict) or k not in body:
+                return self._error(req, "MissingParameter", "The request is missing a "
+                                   "required parameter `%s`." % k, "client error: no " + k)
+        if body["SmsSdkAppId"] != self.app_id or not 1 <= int(body["Limit"]) <= 100:
+            return self._error(req, "InvalidParameterValue", "bad SmsSdkAppId or Limit",
+                               "client error: SmsSdkAppId/Limit")
+        phone = mainland(body["PhoneNumber"])
+        end = int(body.get("EndTime", self.clock()))
+        with self.lock:
+            rows = [x for x in self.sends if x.phone == phone and x.report and
+                    int(body["BeginTime"]) <= x.t <= end + 1]
+        out = [{"UserReceiveTime": int(x.t) + 5, "CountryCode": "86", "SubscriberNumber":
+                x.phone, "PhoneNumber": "+86" + x.phone, "SerialNo": x.serial,
+                "ReportStatus": x.report, "Description": "DELIVRD" if x.report == "SUCCESS"
+                else "MK:0001", "SessionContext": x.session} for x in rows][:int(body["Limit"])]
+        answer = {"Response": {"PullSmsSendStatusSet": out, "RequestId": str(uuid.uuid4())}}
+        return self._record(Call(req, Answer(200, answer), "Ok",
+                                 "PullSmsSendStatusByPhoneNumber: %d records" % len(out)))
 
     def _results(self, req, body, nums, params, spec):
         now, out, sends = self.clock(), [], []

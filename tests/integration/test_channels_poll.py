@@ -69,6 +69,30 @@ def polling_settles_an_unknown_outcome_without_a_second_send(env):
     eq(avoided, [2.0], "duplicates avoided in /metrics")
 
 
+@test
+def tencent_unknown_outcome_settled_by_pulling_its_status(env):
+    cl = fc.Cloud(env, sms=("tc",), opts={"tc": {"timeout_ms": 500}}, delivery=FAST)
+    rs = cl.people(2)
+    cl.tc.fail_next(fc.Timeout(1.5), fc.Timeout(1.5))
+    n = cl.planned()
+    cl.tc.wait(lambda: len(cl.tc.sends) == 2, 10, "the slow SendSms calls to be taken")
+    time.sleep(1.5)
+    p = cl.d.progress(n["id"])
+    eq(p.get("sent", 0), 0, "sent while the outcome is unknown (%s)" % p)
+    with cl.tc.lock:
+        for x in cl.tc.sends:
+            x.report = "SUCCESS"
+    cl.d.term()
+    cl.d.start(clock=cl.clock() + 100)
+    got = cl.d.wait_progress(n["id"], lambda p: p.get("delivered") == 2, 15,
+                             "both settled by PullSmsSendStatusByPhoneNumber")
+    time.sleep(1.0)
+    exactly_once(cl.tc.phones(), {r["mobile"] for r in rs},
+                 "numbers at Tencent (a resend would be a second SMS)")
+    pulls = [c for c in cl.tc.snapshot() if c.note.startswith("PullSmsSendStatus")]
+    check(pulls, "PullSmsSendStatusByPhoneNumber was asked")
+
+
 if __name__ == "__main__":
     gwtest.check_binaries()
     run()
