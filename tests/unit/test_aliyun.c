@@ -820,8 +820,37 @@ TEST(details)
 	CHECK_INT(aliyun_parse_details("[]", 2, d, 4, &n, &total, &e), ERR_INVALID);
 }
 
+TEST(status_answer_as_receipts)
+{
+	struct http_response resp;
+	struct prov_receipt r[8];
+	struct err e;
+	int n = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	resp.body =
+		"{\"Code\":\"OK\",\"Message\":\"OK\",\"TotalCount\":3,\"SmsSendDetailDTOs\":"
+		"{\"SmsSendDetailDTO\":[{\"PhoneNum\":\"13800138000\",\"SendStatus\":3,"
+		"\"ErrCode\":\"DELIVERED\",\"OutId\":\"42\",\"SendDate\":\"2026-11-23 10:00:00\","
+		"\"ReceiveDate\":\"2026-11-23 10:00:05\"},{\"PhoneNum\":\"13800138000\","
+		"\"SendStatus\":1,\"OutId\":\"43\"},{\"PhoneNum\":\"13800138000\",\"SendStatus\":2,"
+		"\"ErrCode\":\"MK:0001\",\"OutId\":\"44\"}]},\"RequestId\":\"x\"}";
+	resp.body_len = strlen(resp.body);
+	CHECK_INT(provider_aliyun.parse_status(&resp, r, 8, &n, &e), 0);
+	CHECK_INT(n, 3);
+	CHECK_STR(r[0].out_id, "42");
+	CHECK_INT(r[0].delivered, 1);
+	CHECK_INT(r[1].delivered, -1); /* taken, no word from the carrier yet */
+	CHECK_INT(r[2].delivered, 0);
+	CHECK_STR(r[2].code, "MK:0001");
+	resp.status = 503;
+	CHECK_INT(provider_aliyun.parse_status(&resp, r, 8, &n, &e), ERR_IO);
+}
+
 int main(void)
 {
+	RUN(status_answer_as_receipts);
 	RUN(sign_v2_vector);
 	RUN(sign_v3_vector);
 	RUN(canonical_encoding);

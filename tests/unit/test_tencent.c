@@ -719,8 +719,65 @@ TEST(replies_parse)
 	free(big);
 }
 
+TEST(status_query_and_answer)
+{
+	struct provider_config cfg = tc_cfg();
+	struct prov_status_query q = { "13800138000", NULL, NOW_MS - 600000, NOW_MS };
+	struct http_request req;
+	struct http_response resp;
+	struct prov_receipt r[4];
+	struct err e;
+	void *st = NULL;
+	json_t *body;
+	int n = -1;
+
+	CHECK_INT(provider_tencent.create(&cfg, &st, &e), 0);
+	memset(&req, 0, sizeof(req));
+	CHECK_INT(provider_tencent.build_status(st, &q, &req, &e), 0);
+	CHECK_STR(header(&req, "X-TC-Action"), "PullSmsSendStatusByPhoneNumber");
+	body = json_loads(req.body ? req.body : "", 0, NULL);
+	CHECK_STR(json_string_value(json_object_get(body, "PhoneNumber")), "+8613800138000");
+	CHECK_INT(json_integer_value(json_object_get(body, "BeginTime")),
+		  (NOW_MS - 600000) / 1000 - 300);
+	CHECK_INT(json_integer_value(json_object_get(body, "EndTime")), NOW_MS / 1000);
+	CHECK_INT(json_integer_value(json_object_get(body, "Offset")), 0);
+	CHECK_STR(json_string_value(json_object_get(body, "SmsSdkAppId")), cfg.app_id);
+	json_decref(body);
+	http_request_cleanup(&req);
+	provider_tencent.destroy(st);
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	resp.body =
+		"{\"Response\":{\"PullSmsSendStatusSet\":[{\"UserReceiveTime\":1620734188,"
+		"\"CountryCode\":\"86\",\"SubscriberNumber\":\"13800138000\",\"ReportStatus\":"
+		"\"SUCCESS\",\"PhoneNumber\":\"+8613800138000\",\"SerialNo\":\"5000:1\","
+		"\"Description\":\"DELIVRD\",\"SessionContext\":\"42\"},{\"PhoneNumber\":"
+		"\"+8613800138001\",\"SerialNo\":\"5000:2\",\"ReportStatus\":\"FAIL\","
+		"\"Description\":\"MK:0001\"},{\"SerialNo\":\"no number\"}],\"RequestId\":\"r\"}}";
+	resp.body_len = strlen(resp.body);
+	CHECK_INT(provider_tencent.parse_status(&resp, r, 4, &n, &e), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(r[0].phone, "13800138000");
+	CHECK_STR(r[0].ref, "5000:1");
+	CHECK_STR(r[0].out_id, "42");
+	CHECK_INT(r[0].delivered, 1);
+	CHECK_INT(r[0].at_ms, 1620734188000LL);
+	CHECK_INT(r[1].delivered, 0);
+	CHECK_STR(r[1].code, "MK:0001");
+	resp.body =
+		"{\"Response\":{\"Error\":{\"Code\":\"UnauthorizedOperation.SmsSdkAppIdVerifyFail\","
+		"\"Message\":\"x\"},\"RequestId\":\"r\"}}";
+	resp.body_len = strlen(resp.body);
+	CHECK_INT(provider_tencent.parse_status(&resp, r, 4, &n, &e), ERR_IO);
+	resp.body = "<html>502</html>";
+	resp.body_len = strlen(resp.body);
+	CHECK_INT(provider_tencent.parse_status(&resp, r, 4, &n, &e), ERR_INVALID);
+}
+
 int main(void)
 {
+	RUN(status_query_and_answer);
 	RUN(sign_document_example);
 	RUN(ops_table);
 	RUN(build_request);
