@@ -84,22 +84,29 @@ static int find(const struct gw_config *cfg, const char *name, const char *token
 	return 0;
 }
 
+int inbound_receipt(struct store *s, const char *provider, const struct prov_receipt *r,
+		    const char *ref, int64_t now_ms, int *applied, int *reconciled, struct err *e)
+{
+	struct store_receipt sr = { .provider = provider,
+				    .ref = ref ? ref : r->ref,
+				    .phone = r->phone,
+				    .out_id = r->out_id,
+				    .delivered = r->delivered,
+				    .code = r->code,
+				    .desc = r->desc,
+				    .at_ms = r->at_ms };
+
+	return store_receipt_add(s, &sr, now_ms, applied, reconciled, e);
+}
+
 static int take_receipts(struct store *s, const char *name, const struct prov_receipt *r, int n,
 			 int64_t now_ms, json_t *sum, struct err *e)
 {
 	int applied, reconciled, total = 0, settled = 0, rc;
 
 	for (int i = 0; i < n; i++) {
-		struct store_receipt sr = { .provider = name,
-					    .ref = r[i].ref,
-					    .phone = r[i].phone,
-					    .out_id = r[i].out_id,
-					    .delivered = r[i].delivered,
-					    .code = r[i].code,
-					    .desc = r[i].desc,
-					    .at_ms = r[i].at_ms };
-
-		if ((rc = store_receipt_add(s, &sr, now_ms, &applied, &reconciled, e)) < 0)
+		rc = inbound_receipt(s, name, &r[i], NULL, now_ms, &applied, &reconciled, e);
+		if (rc < 0)
 			return rc;
 		total += applied;
 		settled += reconciled;

@@ -21,6 +21,12 @@ bool inbound_is_opt_out(const char *text);
 
 enum inbound_kind { INBOUND_RECEIPTS, INBOUND_REPLIES };
 
+struct prov_receipt;
+/* Stores one receipt a provider gave (pushed, or answered to a status query) under ref
+ * (the receipt's own when NULL); *applied and *reconciled as for store_receipt_add. */
+int inbound_receipt(struct store *s, const char *provider, const struct prov_receipt *r,
+		    const char *ref, int64_t now_ms, int *applied, int *reconciled, struct err *e);
+
 /* Handles a push for provider `name` (a [provider.NAME] section). token: the ?token= of
  * the request. ERR_NOTFOUND: no such provider or it takes no such push; ERR_FORBIDDEN:
  * wrong token; ERR_INVALID: not the provider's format. On success *answer is the body the

@@ -1,31 +1,18 @@
-/* notices: validation, lead times, rendering and enqueueing of outage notices.
- * See notices.h. A request is parsed into struct req (strings borrowed from the JSON body,
- * which outlives the call), checked field by field with a message naming the field, then
- * turned into a struct notice for the store. Follow-ups (update/restored/cancelled) take
- * utility, areas and urgency from the outage's first notice. */
+/* notices: validation, lead times, routing and enqueueing of outage notices.
+ * See notices.h. A request is parsed into struct notices_req (strings borrowed from the JSON
+ * body, which outlives the call), checked field by field with a message naming the field,
+ * rendered by notices_render.c, then turned into a struct notice for the store. Follow-ups
+ * (update/restored/cancelled) take utility, areas and urgency from the outage's first
+ * notice. */
 #include "notices.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "notices_internal.h"
 #include "timefmt.h"
 #include "utf8.h"
-
-#define NOTICES_MAX_AREAS 256
-#define MS_PER_MIN 60000LL
-
-struct req {
-	const char *kind, *reason, *hotline, *force_reason;
-	enum utility utility;
-	int64_t start_ms, end_ms, references, outage_id;
-	bool has_start, has_end, follow_up;
-	int channels;
-	const char *areas[NOTICES_MAX_AREAS];
-	int nareas;
-	json_t *orig_areas; /* follow-ups: the first notice's area codes (owned) */
-	int urgent;
-};
 
 static const char *const known_fields[] = {
 	"kind",    "utility",  "areas", "start",      "end", "reason",
@@ -33,13 +20,6 @@ static const char *const known_fields[] = {
 };
 static const char *const first_kinds[] = { "planned", "emergency", NULL };
 static const char *const follow_kinds[] = { "update", "restored", "cancelled", NULL };
-static const struct {
-	const char *utility, *outage;
-} utility_words[UTIL_COUNT] = {
-	[UTIL_WATER] = { "供水", "停水" },
-	[UTIL_POWER] = { "供电", "停电" },
-	[UTIL_HEAT] = { "供热", "停暖" },
-};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -135,7 +115,7 @@ static int parse_channels(const struct gw_config *cfg, const json_t *body, int *
 	return 0;
 }
 
-static int parse_areas(const json_t *body, struct req *r, struct err *e)
+static int parse_areas(const json_t *body, struct notices_req *r, struct err *e)
 {
 	json_t *v = json_object_get(body, "areas"), *c;
 	size_t i;
@@ -166,7 +146,7 @@ static int parse_areas(const json_t *body, struct req *r, struct err *e)
 	return 0;
 }
 
-static int parse_force(const json_t *body, struct req *r, struct err *e)
+static int parse_force(const json_t *body, struct notices_req *r, struct err *e)
 {
 	json_t *v = json_object_get(body, "force");
 
@@ -181,7 +161,7 @@ static int parse_force(const json_t *body, struct req *r, struct err *e)
 }
 
 /* Loads the referenced notice and takes utility, areas, times and urgency from it. */
-static int load_original(const struct notices_env *env, const json_t *body, struct req *r,
+static int load_original(const struct notices_env *env, const json_t *body, struct notices_req *r,
 			 struct err *e)
 {
 	json_t *v = json_object_get(body, "references");
@@ -248,7 +228,7 @@ static int route(const struct gw_config *cfg, int urgent, int *out, struct err *
 	return 0;
 }
 
-static int parse_request(const struct notices_env *env, const json_t *body, struct req *r,
+static int parse_request(const struct notices_env *env, const json_t *body, struct notices_req *r,
 			 struct err *e)
 {
 	const char *utility;
@@ -288,7 +268,7 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 
 int notices_lead_minutes(const struct gw_config *cfg, enum utility u, int64_t duration_ms)
 {
-	if (u == UTIL_WATER && duration_ms > cfg->water_long_threshold_min * MS_PER_MIN)
+	if (u == UTIL_WATER && duration_ms > cfg->water_long_threshold_min * NOTICES_MS_PER_MIN)
 		return cfg->water_long_lead_min;
 	return cfg->lead_min[u];
 }
@@ -304,7 +284,7 @@ static void fmt_hours(int minutes, char out[32])
 		snprintf(out, 32, "%d h %d min", minutes / 60, minutes % 60);
 }
 
-static int check_times(const struct notices_env *env, const struct req *r, struct err *e)
+static int check_times(const struct notices_env *env, const struct notices_req *r, struct err *e)
 {
 	int64_t now = env->now_ms;
 	char need[32], have[32];
@@ -342,10 +322,10 @@ static int check_times(const struct notices_env *env, const struct req *r, struc
 	if (strcmp(r->kind, "planned") != 0 || r->force_reason != NULL)
 		return 0;
 	lead = notices_lead_minutes(env->cfg, r->utility, r->end_ms - r->start_ms);
-	if (r->start_ms - now >= lead * MS_PER_MIN)
+	if (r->start_ms - now >= lead * NOTICES_MS_PER_MIN)
 		return 0;
 	fmt_hours(lead, need);
-	fmt_hours((int)((r->start_ms - now) / MS_PER_MIN), have);
+	fmt_hours((int)((r->start_ms - now) / NOTICES_MS_PER_MIN), have);
 	return err_set(e, ERR_INVALID, "start",
 		       "a planned %s stop of this length must be "
 		       "announced at least %s ahead, but start is only %s away; move start "
@@ -353,7 +333,7 @@ static int check_times(const struct notices_env *env, const struct req *r, struc
 		       config_utility_name(r->utility), need, r->start_ms > now ? have : "0 h");
 }
 
-static int check_channels(const struct notices_env *env, const struct req *r, struct err *e)
+static int check_channels(const struct notices_env *env, const struct notices_req *r, struct err *e)
 {
 	if ((r->channels & STORE_CH_SMS) && env->cfg->sms_provider[0] == '\0')
 		return err_set(e, ERR_INVALID, "channels",
@@ -379,108 +359,7 @@ static int check_channels(const struct notices_env *env, const struct req *r, st
 	return 0;
 }
 
-static const char *area_code(const struct req *r, int i)
-{
-	return r->areas[i];
-}
-
-/* An area listed together with one of its ancestors is already named by the ancestor. */
-static bool covered(const struct notices_env *env, const struct req *r, int n, int i)
-{
-	for (int j = 0; j < n; j++) {
-		if (j < i && strcmp(area_code(r, i), area_code(r, j)) == 0)
-			return true; /* listed twice */
-		if (j != i && strcmp(area_code(r, i), area_code(r, j)) != 0 &&
-		    store_area_within(env->store, area_code(r, i), area_code(r, j)))
-			return true;
-	}
-	return false;
-}
-
-/* Area names for the text: "幸福小区3号楼、4号楼、5号楼"; more than 6 areas end in "等N处". */
-static int area_text(const struct notices_env *env, const struct req *r, char *out, size_t sz,
-		     struct err *e)
-{
-	char label[256], parent[64] = "", prev[64] = "";
-	int n = r->nareas, shown = 0, rc;
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (covered(env, r, n, i))
-			continue;
-		if (++shown > 6)
-			continue;
-		rc = store_area_label(env->store, area_code(r, i), shown > 1 ? prev : NULL, label,
-				      sizeof(label), parent, e);
-		if (rc < 0)
-			return rc;
-		snprintf(prev, sizeof(prev), "%s", parent);
-		len += (size_t)snprintf(out + len, sz - len, "%s%s", shown > 1 ? "、" : "", label);
-		if (len >= sz)
-			return err_set(e, ERR_INVALID, "areas", "the area names are too long");
-	}
-	if (shown > 6)
-		snprintf(out + len, sz - len, "等%d处", shown);
-	return 0;
-}
-
-/* Renders the text of every channel the notice uses into texts[0] (sms), texts[1]. */
-static int render(const struct notices_env *env, const struct req *r, char *texts[2],
-		  char **vars_json, struct err *e)
-{
-	static const char *const chans[2] = { "sms", "wechat" };
-	char area[1024], start[32], end[32], company[128];
-	const char *sig = env->cfg->sms_signature;
-	int off = env->cfg->utc_offset_min, rc;
-	size_t siglen = strlen(sig);
-
-	if ((rc = area_text(env, r, area, sizeof(area), e)) < 0)
-		return rc;
-	timefmt_cn(r->start_ms, off, start);
-	/* A restored notice tells when supply came back: now, not the planned end. */
-	timefmt_cn(strcmp(r->kind, "restored") == 0 ? env->now_ms : r->end_ms, off, end);
-	/* Same day: "11月23日09:00至17:00" reads better and keeps the SMS in one part. */
-	if (strcmp(r->kind, "restored") != 0 &&
-	    (r->start_ms + off * MS_PER_MIN) / 86400000 ==
-		    (r->end_ms + off * MS_PER_MIN) / 86400000)
-		memmove(end, strstr(end, "日") + strlen("日"),
-			strlen(strstr(end, "日") + strlen("日")) + 1);
-	/* The company is the signature without its brackets 【】 (3 bytes each in UTF-8). */
-	snprintf(company, sizeof(company), "%.*s", siglen > 6 ? (int)(siglen - 6) : 0,
-		 siglen > 6 ? sig + 3 : "");
-	const struct tmpl_var vars[] = {
-		{ "utility", utility_words[r->utility].utility },
-		{ "outage", utility_words[r->utility].outage },
-		{ "area", area },
-		{ "start", start },
-		{ "end", end },
-		{ "reason", r->reason ? r->reason : "" },
-		{ "hotline", r->hotline ? r->hotline : "" },
-		{ "company", company },
-	};
-	for (int i = 0; i < 2; i++) {
-		/* The SMS text is kept even for a WeChat-only notice when SMS is configured: a
-		 * resident who unfollowed is reached by SMS instead (the worker's fallback). */
-		bool sms_fallback = i == 0 && env->cfg->sms_provider[0] != '\0';
-
-		if (!(r->channels & (1 << i)) && !sms_fallback)
-			continue;
-		rc = templates_render(env->tmpl, r->kind, chans[i], vars,
-				      sizeof(vars) / sizeof(vars[0]), &texts[i], e);
-		if (rc < 0)
-			return rc;
-	}
-	/* Kept with the notice for providers that send approved templates with parameters. */
-	json_t *obj = json_object();
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		json_object_set_new(obj, vars[i].name, json_string(vars[i].value));
-	*vars_json = json_dumps(obj, JSON_COMPACT);
-	json_decref(obj);
-	return *vars_json ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
-}
-
-static void build_notice(const struct notices_env *env, const struct req *r, char *texts[2],
+static void build_notice(const struct notices_env *env, const struct notices_req *r, char *texts[2],
 			 struct notice *n)
 {
 	memset(n, 0, sizeof(*n));
@@ -523,7 +402,7 @@ static json_t *preview_json(const struct notice *n, const struct notice_counts *
 int notices_post(const struct notices_env *env, const json_t *body, bool dry_run, json_t **out,
 		 struct err *e)
 {
-	struct req *r = calloc(1, sizeof(*r));
+	struct notices_req *r = calloc(1, sizeof(*r));
 	struct notice n;
 	struct notice_counts counts = { 0 };
 	char *texts[2] = { NULL, NULL }, *vars_json = NULL;
@@ -532,7 +411,8 @@ int notices_post(const struct notices_env *env, const json_t *body, bool dry_run
 	if (r == NULL)
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	if ((rc = parse_request(env, body, r, e)) < 0 || (rc = check_times(env, r, e)) < 0 ||
-	    (rc = check_channels(env, r, e)) < 0 || (rc = render(env, r, texts, &vars_json, e)) < 0)
+	    (rc = check_channels(env, r, e)) < 0 ||
+	    (rc = notices_render_texts(env, r, texts, &vars_json, e)) < 0)
 		goto out;
 	build_notice(env, r, texts, &n);
 	n.vars_json = vars_json;

@@ -545,6 +545,13 @@ const char *store_col_text(sqlite3_stmt *q, int i)
 	return (const char *)sqlite3_column_text(q, i);
 }
 
+void store_col_copy(sqlite3_stmt *q, int i, char *out, size_t sz)
+{
+	const char *v = store_col_text(q, i);
+
+	snprintf(out, sz, "%s", v ? v : "");
+}
+
 void store_json_time(struct store *s, json_t *obj, const char *key, sqlite3_stmt *q, int i)
 {
 	char buf[32];

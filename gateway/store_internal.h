@@ -1,4 +1,4 @@
-/* store_internal: what the store's files (store.c, store_residents.c, store_notices.c)
+/* store_internal: what the store's files (store.c and the store_*.c beside it)
  * share: the connection struct, the statement ids and small binding helpers. Nobody
  * outside the store includes this file. */
 #ifndef GATEWAY_STORE_INTERNAL_H
@@ -104,6 +104,8 @@ void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *v); /* "" binds
 int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what);
 /* Column i as a string, or NULL. */
 const char *store_col_text(sqlite3_stmt *q, int i);
+/* Copies column i into out (size sz, cut when longer); NULL copies as "". */
+void store_col_copy(sqlite3_stmt *q, int i, char *out, size_t sz);
 /* Puts ms (column i, NULL -> JSON null) into obj under key, as ISO 8601 local time. */
 void store_json_time(struct store *s, json_t *obj, const char *key, sqlite3_stmt *q, int i);
 

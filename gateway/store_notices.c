@@ -1,10 +1,9 @@
-/* store_notices: notices and the durable outbox, as stored.
+/* store_notices: notices, as stored: the preview, the create, and reading them back.
  * Part of the store module (see store.h); the SQL text is in store.c's table.
  * A notice's recipients are resolved into temp.recip (areas and everything below them for a
  * first notice; the first notice's recipients for a follow-up), then turned into outbox rows
  * by INSERT ... SELECT inside one transaction, so a notice is either wholly enqueued or not
- * at all. Outbox states: queued -> sending -> sent | failed | queued (retry);
- * queued -> superseded | expired; skipped is final from the start. */
+ * at all. What happens to those rows afterwards is store_outbox.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,10 +181,8 @@ fail:
 
 static void copy_col(sqlite3_stmt *q, int i, char *buf, size_t sz, const char **dst)
 {
-	const char *v = store_col_text(q, i);
-
-	snprintf(buf, sz, "%s", v ? v : "");
-	*dst = v ? buf : NULL;
+	store_col_copy(q, i, buf, sz);
+	*dst = store_col_text(q, i) ? buf : NULL;
 }
 
 static json_t *notice_areas_json(struct store *s, int64_t id, bool codes_only)
@@ -374,107 +371,6 @@ int store_notice_list(struct store *s, int limit, json_t **out, struct err *e)
 	return 0;
 }
 
-/* ---- outbox ---- */
-
-int store_outbox_claim(struct store *s, const char *channel, int64_t now_ms, bool with_non_urgent,
-		       struct outbox_msg *out, int max, struct err *e)
-{
-	sqlite3_stmt *q = store_q(s, ST_CLAIM);
-	int n = 0, rc;
-
-	store_bind_text(q, 1, channel);
-	sqlite3_bind_int64(q, 2, now_ms);
-	sqlite3_bind_int(q, 3, with_non_urgent);
-	sqlite3_bind_int(q, 4, max);
-	while (n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct outbox_msg *m = &out[n++];
-		const char *addr = store_col_text(q, 5);
-
-		m->id = sqlite3_column_int64(q, 0);
-		m->notice_id = sqlite3_column_int64(q, 1);
-		m->expires_ms = sqlite3_column_int64(q, 2);
-		m->attempts = sqlite3_column_int(q, 3);
-		m->urgent = sqlite3_column_int(q, 4);
-		snprintf(m->channel, sizeof(m->channel), "%s", channel);
-		snprintf(m->address, sizeof(m->address), "%s", addr ? addr : "");
-		m->kind[0] = '\0';
-	}
-	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_reset(q);
-		return store_db_err(s, e, "claiming messages");
-	}
-	/* RETURNING rows are all produced by the first step; reset finishes the statement. */
-	sqlite3_reset(q);
-	return n;
-}
-
-static int record_one(struct store *s, const struct outbox_update *u, int64_t now_ms, struct err *e)
-{
-	enum st id;
-	sqlite3_stmt *q;
-
-	switch (u->state) {
-	case MSG_SENT: id = ST_REC_SENT; break;
-	case MSG_FAILED: id = ST_REC_FAILED; break;
-	case MSG_EXPIRED: id = ST_REC_EXPIRED; break;
-	default: id = ST_REC_REQUEUE; break;
-	}
-	q = store_q(s, id);
-	sqlite3_bind_int64(q, 1, u->id);
-	store_bind_text(q, 2, u->provider);
-	store_bind_text(q, 3, id == ST_REC_SENT ? u->ref : u->reason);
-	sqlite3_bind_int64(q, 4, now_ms);
-	if (id == ST_REC_REQUEUE) {
-		sqlite3_bind_int64(q, 5, u->not_before);
-		sqlite3_bind_int(q, 6, u->undo_attempt ? 1 : 0);
-		store_bind_text(q, 7, u->unknown_out);
-	}
-	return store_run(s, q, e, "recording a delivery outcome");
-}
-
-int store_outbox_record(struct store *s, const struct outbox_update *u, int n, int64_t now_ms,
-			struct err *e)
-{
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if ((rc = store_begin(s, e)) < 0)
-		return rc;
-	for (int i = 0; i < n; i++) {
-		if ((rc = record_one(s, &u[i], now_ms, e)) < 0)
-			goto fail;
-		if (u[i].state == MSG_SENT && u[i].ref != NULL &&
-		    (rc = store_receipt_early(s, u[i].id, u[i].ref, now_ms, e)) < 0)
-			goto fail;
-		if ((u[i].event || u[i].fallback) &&
-		    (rc = store_outbox_decide(s, &u[i], now_ms, e)) < 0)
-			goto fail;
-	}
-	return store_commit(s, e);
-fail:
-	store_rollback(s);
-	return rc;
-}
-
-int store_outbox_expire(struct store *s, int64_t now_ms, struct err *e)
-{
-	sqlite3_stmt *q = store_q(s, ST_EXPIRE);
-	int rc;
-
-	sqlite3_bind_int64(q, 1, now_ms);
-	if ((rc = store_run(s, q, e, "expiring messages")) < 0)
-		return rc;
-	return sqlite3_changes(s->db);
-}
-
-int store_outbox_recover(struct store *s, struct err *e)
-{
-	int rc = store_run(s, store_q(s, ST_RECOVER), e, "recovering in-flight messages");
-
-	return rc < 0 ? rc : sqlite3_changes(s->db);
-}
-
 int store_notice_text(struct store *s, int64_t notice_id, const char *channel, char **out,
 		      char kind[16], struct err *e)
 {
@@ -521,78 +417,4 @@ int store_notice_vars(struct store *s, int64_t notice_id, char **out, struct err
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	*out = copy;
 	return 0;
-}
-
-int store_number_usage(struct store *s, const char *phone, const char *text, int64_t now_ms,
-		       struct number_usage *out, struct err *e)
-{
-	sqlite3_stmt *q = store_q(s, ST_NUMBER_ANY);
-	int rc;
-
-	/* Most numbers of a broadcast had nothing lately: one index probe settles those. */
-	store_bind_text(q, 1, phone);
-	sqlite3_bind_int64(q, 2, now_ms - 86400000);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
-	q = store_q(s, ST_NUMBER_USAGE);
-	store_bind_text(q, 1, phone);
-	sqlite3_bind_int64(q, 2, now_ms - 30000);
-	sqlite3_bind_int64(q, 3, now_ms - 3600000);
-	sqlite3_bind_int64(q, 4, now_ms - 86400000);
-	store_bind_text(q, 5, text);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->identical_at = sqlite3_column_int64(q, 0);
-		out->last_hour = sqlite3_column_int(q, 1);
-		out->last_day = sqlite3_column_int(q, 2);
-	}
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 0 : store_db_err(s, e, "reading a number's recent messages");
-}
-
-static void copy_text(sqlite3_stmt *q, int i, char *out, size_t sz)
-{
-	const char *v = store_col_text(q, i);
-
-	snprintf(out, sz, "%s", v ? v : "");
-}
-
-int store_status_candidates(struct store *s, const char *provider, int64_t now_ms, int64_t round_ms,
-			    struct status_candidate *out, int max, struct err *e)
-{
-	sqlite3_stmt *q = store_q(s, ST_STATUS_CANDIDATES);
-	int n = 0, rc;
-
-	store_bind_text(q, 1, provider);
-	sqlite3_bind_int64(q, 2, now_ms);
-	sqlite3_bind_int64(q, 3, round_ms);
-	sqlite3_bind_int(q, 4, max);
-	while (n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct status_candidate *c = &out[n++];
-
-		c->id = sqlite3_column_int64(q, 0);
-		copy_text(q, 1, c->phone, sizeof(c->phone));
-		copy_text(q, 2, c->ref, sizeof(c->ref));
-		copy_text(q, 3, c->out_id, sizeof(c->out_id));
-		c->sent_ms = sqlite3_column_int64(q, 4);
-	}
-	sqlite3_reset(q);
-	if (n < max && rc != SQLITE_DONE)
-		return store_db_err(s, e, "finding messages to ask about");
-	return n;
-}
-
-int64_t store_queue_depth(struct store *s)
-{
-	sqlite3_stmt *q = store_q(s, ST_DEPTH);
-	int64_t n = -1;
-
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	return n;
 }
