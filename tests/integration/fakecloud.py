@@ -30,6 +30,8 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import gwtest  # the harness: LoopbackServer here, the daemon wiring of Cloud below
+
 UTC = datetime.timezone.utc
 CST = datetime.timezone(datetime.timedelta(hours=8))
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -180,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class _Fake:
+class _Fake(gwtest.LoopbackServer):
     """Start/stop, the record of calls, and a clock the tests may replace (the daemon runs
     on a fake clock: GATEWAYD_CLOCK_START), shared by the fakes."""
 
@@ -198,31 +200,8 @@ class _Fake:
     def url(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def start(self):
-        self.stopping = False
-        self.server = _Server(("127.0.0.1", self.port), self)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        """Stops listening and cuts every open connection (keep-alive ones included)."""
-        if self.server is None:
-            return
-        self.stopping = True
-        self.server.shutdown()
-        with self.server.conns_lock:
-            conns = list(self.server.conns)
-        for c in conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.server.server_close()
-        self.thread.join(5)
-        self.server = None
+    def _make_server(self):
+        return _Server(("127.0.0.1", self.port), self)
 
     def _record(self, call):
         with self.cond:
@@ -1396,9 +1375,6 @@ WX_TEMPLATES = {k: "TPL_" + k.upper() for k in KINDS}
 SIGN_NAME = "幸福水务"
 TOKENS = {"ali": "tok1", "tc": "tok2", "wx": "tok3"}
 B3 = "330102001001003"   # gwtest.building(3): 幸福小区3幢
-
-
-import gwtest  # noqa: E402  (only the wiring below uses the integration harness)
 
 
 class Cloud:

@@ -903,32 +903,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class FakeProvider:
-    """A webhook provider on 127.0.0.1. Answers come first from the script (push(): tuples
-    from reply() or functions rec -> tuple, used once each, in order), then from the default
-    (set_default(): a tuple or a function rec -> tuple). Every request is recorded, with
-    whether its X-Gateway-Signature was right."""
-
-    def __init__(self, secret=SECRET, port=0):
-        self.secret = secret.encode()
-        self.port = port
-        self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
-        self.script = collections.deque()
-        self.default = OK
-        self.records = []
-        self.bad_signatures = []
-        self.server = None
-        self.thread = None
-        self.stopping = False
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
+class LoopbackServer:
+    """start() and stop() of a fake server on 127.0.0.1 (also used by fakecloud.py). The
+    subclass builds its server in _make_server(); the server keeps .conns and .conns_lock
+    so that stop() can cut keep-alive connections."""
 
     def start(self):
         self.stopping = False
-        self.server = _Server(("127.0.0.1", self.port), _Handler, self)
+        self.server = self._make_server()
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
@@ -951,6 +933,33 @@ class FakeProvider:
         self.server.server_close()
         self.thread.join(5)
         self.server = None
+
+
+class FakeProvider(LoopbackServer):
+    """A webhook provider on 127.0.0.1. Answers come first from the script (push(): tuples
+    from reply() or functions rec -> tuple, used once each, in order), then from the default
+    (set_default(): a tuple or a function rec -> tuple). Every request is recorded, with
+    whether its X-Gateway-Signature was right."""
+
+    def __init__(self, secret=SECRET, port=0):
+        self.secret = secret.encode()
+        self.port = port
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.script = collections.deque()
+        self.default = OK
+        self.records = []
+        self.bad_signatures = []
+        self.server = None
+        self.thread = None
+        self.stopping = False
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def _make_server(self):
+        return _Server(("127.0.0.1", self.port), _Handler, self)
 
     def push(self, *answers):
         with self.lock:

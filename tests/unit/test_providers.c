@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "provider.h"
 #include "test.h"
+#include "test_net.h"
 
 static const char TEXT[] = "【幸福水务】尊敬的用户，明日 08:00-18:00 停水 \"检修\"\n请储水。";
 static const char PHONE[] = "13800138000";
@@ -415,59 +416,6 @@ struct srv {
 	char first[4096];
 	pthread_t th;
 };
-
-static int listen_any(int *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int wait_readable(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, 2000) == 1 ? 0 : -1;
-}
-
-/* Reads one request (headers and Content-Length body) into buf; returns its length,
- * 0 when the peer closed, -1 on error or time-out. */
-static ssize_t read_request(int fd, char *buf, size_t cap)
-{
-	size_t have = 0;
-
-	for (;;) {
-		char *end;
-		ssize_t n;
-
-		buf[have] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-		if (end != NULL) {
-			const char *cl = strcasestr(buf, "\r\nContent-Length:");
-			size_t need =
-				(size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
-
-			if (have >= need)
-				return (ssize_t)have;
-		}
-		if (have + 1 >= cap || wait_readable(fd) < 0)
-			return -1;
-		n = read(fd, buf + have, cap - 1 - have);
-		if (n <= 0)
-			return n < 0 ? -1 : 0;
-		have += (size_t)n;
-	}
-}
 
 static int write_all(int fd, const char *p, size_t len)
 {
