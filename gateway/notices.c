@@ -85,12 +85,11 @@ static int get_time(const json_t *body, const char *name, int64_t *out, bool *ha
 	return 0;
 }
 
-static int parse_channels(const struct gw_config *cfg, const json_t *body, int *out, struct err *e)
+static int parse_channels(const json_t *body, int *out, struct err *e)
 {
 	json_t *v = json_object_get(body, "channels"), *c;
 	size_t i;
 
-	(void)cfg;
 	*out = 0;
 	if (v == NULL)
 		return 0; /* routed by [routing] once the notice's urgency is known */
@@ -245,7 +244,7 @@ static int parse_request(const struct notices_env *env, const json_t *body, stru
 	    (rc = get_str(body, "hotline", 32, &r->hotline, e)) < 0 ||
 	    (rc = get_time(body, "start", &r->start_ms, &r->has_start, e)) < 0 ||
 	    (rc = get_time(body, "end", &r->end_ms, &r->has_end, e)) < 0 ||
-	    (rc = parse_channels(env->cfg, body, &r->channels, e)) < 0 ||
+	    (rc = parse_channels(body, &r->channels, e)) < 0 ||
 	    (rc = parse_force(body, r, e)) < 0 || (rc = parse_areas(body, r, e)) < 0)
 		return rc;
 	if (r->follow_up) {
