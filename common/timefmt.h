@@ -1,7 +1,8 @@
 /* timefmt: ISO 8601 times as the API speaks them.
- * Owns: parsing "2026-11-23T09:00:00+08:00" (also "Z", "+0800", fractional seconds, and a
- * space instead of "T") into Unix milliseconds, and formatting milliseconds in a fixed
- * UTC offset (China has no daylight saving). Pure; no clock reads. */
+ * Owns: parsing "2026-11-23T09:00:00+08:00" (also "Z", "+0800", a space instead of "T",
+ * and fractional seconds, which are accepted and dropped) into Unix milliseconds, and
+ * formatting milliseconds in a fixed UTC offset (China has no daylight saving). Pure; no
+ * clock reads. */
 #ifndef COMMON_TIMEFMT_H
 #define COMMON_TIMEFMT_H
 
