@@ -7,6 +7,7 @@
  * strips leading blanks, so inih's multi-line continuation never glues an indented line
  * onto the previous list: a long list is written as several lines with the same key. */
 #include "calendar.h"
+#include "ini_lines.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -39,9 +40,9 @@ struct calendar {
 /* One calendar_load's state. */
 struct cal_loader {
 	const char *path; /* as the caller wrote it, for messages */
-	const char *text;
-	size_t len, pos;
-	int line; /* lines handed to inih so far */
+	size_t len;
+	struct ini_lines lines; /* walks text for inih */
+	int line; /* the line inih is on */
 	int cur; /* index of the current section's year; -1 before any or in a bad one */
 	char sec[64]; /* the current section's name, for messages */
 	struct calendar *cal;
@@ -278,23 +279,12 @@ static void start_section(struct cal_loader *ld, const char *s, size_t len)
 static char *read_line(char *buf, int num, void *stream)
 {
 	struct cal_loader *ld = stream;
-	const char *p = ld->text + ld->pos, *nl;
+	const char *p;
 	size_t len;
 
-	if (ld->pos >= ld->len)
+	if (!ini_lines_next(&ld->lines, &p, &len))
 		return NULL;
-	nl = memchr(p, '\n', ld->len - ld->pos);
-	len = nl ? (size_t)(nl - p) : ld->len - ld->pos;
-	ld->pos += len + (nl != NULL);
-	ld->line++;
-	if (ld->line == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3, len -= 3;
-	for (; len > 0 && (*p == ' ' || *p == '\t'); p++)
-		len--;
-	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
-		len--;
-	if (len > 0 && (*p == ';' || *p == '#'))
-		len = 0; /* a comment: any length is fine, inih need not see it */
+	ld->line = ld->lines.line;
 	if (num < 1 || len > (size_t)num - 1) {
 		problem(ld, ld->line, NULL,
 			"line is %zu bytes, longer than the %d the INI reader takes; split the list over several lines with the same key",
@@ -363,8 +353,8 @@ int calendar_load(const char *path, struct calendar **out, struct calendar_probl
 	if (rc != 0)
 		goto out;
 	ld->path = path;
-	ld->text = text;
 	ld->len = strlen(text);
+	ini_lines_init(&ld->lines, text, ld->len);
 	ld->cur = -1;
 	if (ini_parse_stream(read_line, ld, on_key, ld) == -2)
 		problem(ld, 0, NULL, "out of memory parsing the file");

@@ -13,6 +13,7 @@
  * multi-line continuation never silently glues an indented key onto the previous value. */
 #include "config.h"
 #include "config_internal.h"
+#include "ini_lines.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -140,9 +141,9 @@ static const struct config_key provider_keys[] = {
 struct config_loader {
 	struct gw_config cfg; /* built here, copied out only on success */
 	struct config_problem_log problems;
-	const char *text; /* the file, read whole; the reader walks it */
-	size_t len, pos;
-	int line; /* lines handed to inih so far */
+	size_t len; /* of the file, read whole */
+	struct ini_lines lines; /* walks text for inih */
+	int line; /* the line inih is on */
 	char sec[128]; /* current section name as written */
 	enum sec_kind sec_kind;
 	int sec_prov; /* SEC_PROVIDER: index into cfg.providers */
@@ -255,23 +256,12 @@ static void check_line(struct config_loader *ld, const char *s)
 static char *read_line(char *buf, int num, void *stream)
 {
 	struct config_loader *ld = stream;
-	const char *p = ld->text + ld->pos, *nl;
+	const char *p;
 	size_t len;
 
-	if (ld->pos >= ld->len)
+	if (!ini_lines_next(&ld->lines, &p, &len))
 		return NULL;
-	nl = memchr(p, '\n', ld->len - ld->pos);
-	len = nl ? (size_t)(nl - p) : ld->len - ld->pos;
-	ld->pos += len + (nl != NULL);
-	ld->line++;
-	if (ld->line == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3, len -= 3;
-	for (; len > 0 && (*p == ' ' || *p == '\t'); p++)
-		len--;
-	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
-		len--;
-	if (len > 0 && (*p == ';' || *p == '#'))
-		len = 0; /* a comment: any length is fine, inih need not see it */
+	ld->line = ld->lines.line;
 	if (num < 1 || len > (size_t)num - 1) {
 		config_problem(
 			ld, ld->line, NULL, NULL,
@@ -491,7 +481,7 @@ int config_load_opts(struct gw_config *cfg, const char *path, unsigned flags,
 	}
 	rc = read_text(ld, path, &text);
 	if (rc == 0) {
-		ld->text = text;
+		ini_lines_init(&ld->lines, text, ld->len);
 		rc = ini_parse_stream(read_line, ld, on_key, ld);
 		if (rc == -2)
 			config_problem(ld, 0, NULL, NULL, "out of memory parsing the file");

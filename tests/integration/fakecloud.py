@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import gwtest  # the harness: LoopbackServer here, the daemon wiring of Cloud below
 
@@ -92,30 +92,6 @@ class Call:
     def __repr__(self):
         return "<%s %s -> %s %s %s>" % (self.req.method, self.req.target[:80], self.status,
                                        self.code, self.note[:200])
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr, fake):
-        self.fake = fake
-        self.conns = set()
-        self.conns_lock = threading.Lock()
-        super().__init__(addr, _Handler)
-
-    def process_request(self, request, client_address):
-        with self.conns_lock:
-            self.conns.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request):
-        with self.conns_lock:
-            self.conns.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request, client_address):
-        pass  # a client hanging up on a slow answer is what some tests do on purpose
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -201,7 +177,7 @@ class _Fake(gwtest.LoopbackServer):
         return "http://127.0.0.1:%d" % self.port
 
     def _make_server(self):
-        return _Server(("127.0.0.1", self.port), self)
+        return gwtest._Server(("127.0.0.1", self.port), _Handler, self)
 
     def _record(self, call):
         with self.cond:

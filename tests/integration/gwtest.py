@@ -834,6 +834,8 @@ class Record:
 
 
 class _Server(ThreadingHTTPServer):
+    """A threading server that knows its connections (so stop() can cut keep-alive ones)
+    and the fake it serves; fakecloud.py's fakes use it too."""
     daemon_threads = True
     allow_reuse_address = True
 
@@ -854,7 +856,7 @@ class _Server(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def handle_error(self, request, client_address):
-        pass  # the gateway hanging up on a slow answer is expected in these tests
+        pass  # the gateway hanging up on a slow answer is what some tests do on purpose
 
 
 class _Handler(BaseHTTPRequestHandler):

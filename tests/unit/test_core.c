@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "config.h"
 #include "err.h"
+#include "ini_lines.h"
 #include "metrics.h"
 #include "test.h"
 #include "timefmt.h"
@@ -139,8 +140,33 @@ TEST(err_values)
 	CHECK_INT(err_set(NULL, ERR_IO, NULL, "x"), ERR_IO);
 }
 
+TEST(ini_lines_walk)
+{
+	static const char text[] = "\xEF\xBB\xBF[a]\r\n  key = v  \n; a comment\n\n# another\nlast";
+	struct ini_lines r;
+	const char *p;
+	size_t n;
+
+	ini_lines_init(&r, text, sizeof(text) - 1);
+	CHECK_INT(ini_lines_next(&r, &p, &n), 1);
+	CHECK(n == 3 && memcmp(p, "[a]", 3) == 0); /* BOM and CR gone */
+	CHECK_INT(ini_lines_next(&r, &p, &n), 1);
+	CHECK(n == 7 && memcmp(p, "key = v", 7) == 0);
+	CHECK_INT(ini_lines_next(&r, &p, &n), 1);
+	CHECK_INT(n, 0); /* comment */
+	CHECK_INT(ini_lines_next(&r, &p, &n), 1);
+	CHECK_INT(n, 0); /* blank */
+	CHECK_INT(ini_lines_next(&r, &p, &n), 1);
+	CHECK_INT(n, 0);
+	CHECK_INT(ini_lines_next(&r, &p, &n), 1);
+	CHECK(n == 4 && memcmp(p, "last", 4) == 0); /* no final newline */
+	CHECK_INT(r.line, 6);
+	CHECK_INT(ini_lines_next(&r, &p, &n), 0);
+}
+
 int main(void)
 {
+	RUN(ini_lines_walk);
 	RUN(auth_keys);
 	RUN(auth_roles);
 	RUN(timefmt_parse_forms);
