@@ -3,7 +3,7 @@
 # used by the tests). Sources are found by wildcard: a new module needs no Makefile change.
 
 CC ?= gcc
-PKGS := libcurl libmicrohttpd jansson inih sqlite3 libqrencode expat
+PKGS := libcurl libmicrohttpd jansson inih sqlite3 libqrencode libpng expat
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Icommon -Igateway -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

@@ -230,6 +230,17 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/staff-alerts", PERM_STAFF_ALERT, BODY_JSON, api_staff_post },
 	{ "GET", "/api/v1/staff-alerts", PERM_STAFF_ALERT, BODY_NONE, api_staff_list },
 	/* Provider pushes: no API key; the provider's callback_token in ?token= instead. */
+	{ "POST", "/api/v1/cases", PERM_CASES_CREATE, BODY_JSON, api_cases_post },
+	{ "GET", "/api/v1/cases", PERM_CASES_READ, BODY_NONE, api_cases_find },
+	{ "GET", "/api/v1/cases/{}", PERM_CASES_READ, BODY_NONE, api_case_get },
+	{ "POST", "/api/v1/cases/{}/transitions", PERM_CASES_WRITE, BODY_JSON,
+	  api_case_transition },
+	{ "POST", "/api/v1/cases/{}/notes", PERM_CASES_WRITE, BODY_JSON, api_case_note },
+	{ "PUT", "/api/v1/cases/{}/class", PERM_CASES_WRITE, BODY_JSON, api_case_class },
+	{ "GET", "/api/v1/cases/{}/qr", PERM_CASES_READ, BODY_NONE, api_case_qr },
+	{ "GET", "/api/v1/case-stats", PERM_CASES_STATS, BODY_NONE, api_case_stats },
+	{ "GET", "/api/v1/track/{}", 0, BODY_NONE, api_track_json },
+	{ "GET", "/t/{}", 0, BODY_NONE, api_track_page },
 	{ "GET", "/callbacks/wechat", 0, BODY_NONE, api_cb_wechat_verify },
 	{ "POST", "/callbacks/wechat", 0, BODY_RAW, api_cb_wechat_push },
 	{ "POST", "/callbacks/{}/receipts", 0, BODY_RAW, api_cb_receipts },
@@ -333,7 +344,7 @@ static void answer_error(struct http_out *out, int status, const struct err *e)
 }
 
 static int check_key(struct api *a, const struct route *r, const struct http_in *in,
-		     struct store *s, struct err *e)
+		     struct store *s, struct call *c, struct err *e)
 {
 	char hash[AUTH_HASH_LEN + 1], role_name[16];
 	enum role role;
@@ -347,7 +358,7 @@ static int check_key(struct api *a, const struct route *r, const struct http_in 
 			"\"Authorization: Bearer <key>\"; create one with gatewayctl key create");
 	(void)a;
 	auth_key_hash(in->authorization + 7, hash);
-	if (store_apikey_role(s, hash, role_name, e) < 0)
+	if (store_apikey_who(s, hash, role_name, c->actor, e) < 0)
 		return e->code == ERR_UNAUTH ? ERR_UNAUTH : e->code;
 	if (auth_role_parse(role_name, &role) < 0 || !auth_role_may(role, r->perm))
 		return err_set(e, ERR_FORBIDDEN, "", "the %s role may not %s %s", role_name,
@@ -402,7 +413,7 @@ static void handle(void *ctx, const struct http_in *in, struct http_out *out)
 		return;
 	}
 	c.store = pool_take(a);
-	rc = check_key(a, r, in, c.store, &e);
+	rc = check_key(a, r, in, c.store, &c, &e);
 	if (rc == 0)
 		rc = decode_body(r, &c, &e);
 	if (rc == 0)
@@ -411,10 +422,11 @@ static void handle(void *ctx, const struct http_in *in, struct http_out *out)
 	if (rc < 0) {
 		answer_error(out, status_of(rc), &e);
 	} else if (c.text != NULL) {
-		out->status = 200;
+		out->status = c.status;
 		out->content_type = c.text_type;
 		out->body = c.text;
-		out->body_len = strlen(c.text);
+		out->body_len = c.text_len ? c.text_len : strlen(c.text);
+		memcpy(out->disposition, c.disposition, sizeof(out->disposition));
 	} else {
 		answer_json(out, c.status, result);
 	}
@@ -472,7 +484,7 @@ int api_new(const struct gw_config *cfg, const struct templates *tmpl, const str
 		api_free(a);
 		return err_set(e, ERR_NOMEM, NULL, "out of memory");
 	}
-	if ((rc = api_callbacks_init(a, e)) < 0) {
+	if ((rc = api_callbacks_init(a, e)) < 0 || (rc = api_cases_init(a, e)) < 0) {
 		api_free(a);
 		return rc;
 	}
@@ -496,6 +508,7 @@ void api_free(struct api *a)
 		store_close(a->stores[i]);
 	free(a->stores);
 	api_callbacks_cleanup(a);
+	api_cases_cleanup(a);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
 	free(a);

@@ -26,5 +26,9 @@ struct wx_token;
 /* The WeChat account's token holder, shared with the WeChat worker (the daemon owns it);
  * without one, binding QR codes are refused. */
 void api_use_wx_token(struct api *a, struct wx_token *t);
+struct cases_env;
+/* The case rules, calendar and templates the case endpoints use (copied; what it points to
+ * must outlive the API). Without it the case endpoints answer 503. */
+void api_use_cases(struct api *a, const struct cases_env *env);
 
 #endif

@@ -10,7 +10,9 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "cases.h"
 #include "store.h"
+#include "tracking.h"
 
 #define MAX_PARAMS 2
 
@@ -22,8 +24,11 @@ struct call {
 	char params[MAX_PARAMS][256];
 	json_t *json; /* BODY_JSON routes */
 	int status; /* set by the handler, default 200 */
-	char *text; /* a text answer instead of JSON (metrics, provider push answers) */
+	char *text; /* a text answer instead of JSON (metrics, provider push answers, pages) */
 	const char *text_type; /* its content type */
+	size_t text_len; /* its length when it is binary (0: strlen) */
+	char disposition[128]; /* Content-Disposition of a download, or "" */
+	char actor[64]; /* the API key's name: who does what the request asks */
 };
 
 typedef int (*handler_fn)(struct api *a, struct call *c, json_t **out, struct err *e);
@@ -49,6 +54,8 @@ struct api {
 	int nstores, nfree;
 	struct wx_token *wx; /* the WeChat account's token holder, or NULL */
 	struct api_nonces *nonces; /* recent WeChat (timestamp, nonce) pairs */
+	struct cases_env cases; /* rules NULL: the case endpoints answer 503 */
+	struct tracking_limiter *limiter; /* the public tracking endpoints' rate limit */
 };
 
 int64_t api_now(struct api *a);
@@ -65,5 +72,19 @@ int api_cb_binding_create(struct api *a, struct call *c, json_t **out, struct er
 /* api_staff.c */
 int api_staff_post(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_staff_list(struct api *a, struct call *c, json_t **out, struct err *e);
+
+/* api_cases.c */
+int api_cases_init(struct api *a, struct err *e);
+void api_cases_cleanup(struct api *a);
+int api_cases_post(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_cases_find(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_case_get(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_case_transition(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_case_note(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_case_class(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_case_qr(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_case_stats(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e);
 
 #endif

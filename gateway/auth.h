@@ -23,6 +23,10 @@ enum perm {
 	PERM_NOTICES_READ = 1 << 4,
 	PERM_NOTICES_SEND = 1 << 5,
 	PERM_STAFF_ALERT = 1 << 6, /* post and read staff alerts */
+	PERM_CASES_CREATE = 1 << 7, /* register a case (agents, the kiosk) */
+	PERM_CASES_READ = 1 << 8, /* find and read cases with their personal data */
+	PERM_CASES_WRITE = 1 << 9, /* move cases, add notes, change class */
+	PERM_CASES_STATS = 1 << 10, /* case statistics */
 };
 
 /* Writes a fresh key into key (AUTH_KEY_LEN + 1 bytes) and its hash into hash_hex. */

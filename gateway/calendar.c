@@ -303,41 +303,6 @@ static char *read_line(char *buf, int num, void *stream)
 	return buf;
 }
 
-static int read_text(const char *path, char **out, struct err *e)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
-	int rc = 0;
-
-	if (f == NULL)
-		return err_set(
-			e, ERR_IO, NULL,
-			"cannot open the calendar %s: %s; check the path and the file's permissions",
-			path, strerror(errno));
-	buf = malloc(CAL_MAX_FILE + 1);
-	if (buf == NULL) {
-		rc = err_set(e, ERR_NOMEM, NULL, "%s: out of memory reading the calendar", path);
-		goto out;
-	}
-	n = fread(buf, 1, CAL_MAX_FILE + 1, f);
-	if (ferror(f))
-		rc = err_set(e, ERR_IO, NULL, "cannot read the calendar %s; check the disk", path);
-	else if (n > CAL_MAX_FILE)
-		rc = err_set(e, ERR_INVALID, NULL,
-			     "%s is larger than %d KiB; is it the calendar file?", path,
-			     CAL_MAX_FILE / 1024);
-	if (rc == 0) {
-		buf[n] = '\0';
-		*out = buf;
-		buf = NULL;
-	}
-out:
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
 int calendar_load(const char *path, struct calendar **out, struct calendar_problems *probs,
 		  struct err *e)
 {
@@ -349,7 +314,7 @@ int calendar_load(const char *path, struct calendar **out, struct calendar_probl
 		rc = err_set(e, ERR_NOMEM, NULL, "%s: out of memory loading the calendar", path);
 		goto out;
 	}
-	rc = read_text(path, &text, e);
+	rc = ini_lines_read_file(path, CAL_MAX_FILE, "calendar", &text, e);
 	if (rc != 0)
 		goto out;
 	ld->path = path;

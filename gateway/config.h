@@ -110,6 +110,17 @@ struct gw_config {
 	struct config_staff_robot staff_robots[CONFIG_MAX_STAFF_ROBOTS];
 	int n_staff_robots;
 	int staff_per_minute;
+	/* [cases] rules: the service promises (config/cases.ini, see case_rules.h); calendar:
+	 * the working-day calendar (config/calendar.ini); number_prefix: the company's prefix
+	 * before YYYYMM-NNNNN, 0-8 capital letters or digits (default none); public_url: where
+	 * residents reach /t/{token} (SMS links and QR codes), default http://127.0.0.1:8080 */
+	char cases_rules[512];
+	char cases_calendar[512];
+	char cases_prefix[16];
+	char public_url[256];
+	/* [tracking] rate_per_minute: requests per client address to the public tracking
+	 * endpoints (default 120; 0 = no limit) */
+	int track_per_minute;
 	/* [templates] */
 	char templates_dir[512]; /* default templates */
 	/* [delivery] */

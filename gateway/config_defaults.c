@@ -18,6 +18,10 @@ void config_defaults(struct gw_config *cfg)
 	snprintf(cfg->db_path, sizeof(cfg->db_path), "var/gateway.db");
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	snprintf(cfg->templates_dir, sizeof(cfg->templates_dir), "templates");
+	snprintf(cfg->cases_rules, sizeof(cfg->cases_rules), "config/cases.ini");
+	snprintf(cfg->cases_calendar, sizeof(cfg->cases_calendar), "config/calendar.ini");
+	snprintf(cfg->public_url, sizeof(cfg->public_url), "http://127.0.0.1:8080");
+	cfg->track_per_minute = 120;
 	cfg->quiet_start_min = 21 * 60;
 	cfg->quiet_end_min = 8 * 60;
 	cfg->utc_offset_min = 8 * 60;

@@ -95,6 +95,8 @@ int config_value_signature(const struct config_key *k, const char *v, void *dst,
 			   size_t n);
 /* An http:// or https:// address, stored as text; never quoted in why. */
 int config_value_url(const struct config_key *k, const char *v, void *dst, char *why, size_t n);
+/* A case number prefix: 0-8 of A-Z 0-9, stored as text. */
+int config_value_prefix(const struct config_key *k, const char *v, void *dst, char *why, size_t n);
 /* on or off, into an int (1 or 0). */
 int config_value_onoff(const struct config_key *k, const char *v, void *dst, char *why, size_t n);
 /* A WeChat EncodingAESKey: exactly 43 characters of the base64 alphabet, stored as text;

@@ -18,7 +18,9 @@
 #define PARAMS_PREFIX "params"
 
 /* Later kinds are added here (and to the templates module's table). */
-static const char *const kinds[] = { "planned", "emergency", "update", "restored", "cancelled" };
+static const char *const kinds[] = { "planned",         "emergency",     "update",
+				     "restored",        "cancelled",     "case_accepted",
+				     "case_dispatched", "case_resolved", "case_explained" };
 
 _Static_assert(ARRAY_LEN(kinds) <= PROVIDER_MAX_TEMPLATES,
 	       "every kind needs a slot in struct provider_config's templates");

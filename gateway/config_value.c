@@ -217,6 +217,20 @@ int config_value_url(const struct config_key *k, const char *v, void *dst, char 
 	return config_value_str(k, v, dst, why, n);
 }
 
+/* A case number prefix: it goes into every number, on tickets and in SMS, so keep it short
+ * and unambiguous. */
+int config_value_prefix(const struct config_key *k, const char *v, void *dst, char *why, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len > 8 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != len)
+		return fail(why, n,
+			    "\"%s\" is not 0-8 capital letters or digits (example: XFSW, giving "
+			    "XFSW202611-00042)",
+			    v);
+	return config_value_str(k, v, dst, why, n);
+}
+
 int config_value_onoff(const struct config_key *k, const char *v, void *dst, char *why, size_t n)
 {
 	(void)k;

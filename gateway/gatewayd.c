@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "api.h"
+#include "calendar.h"
+#include "case_rules.h"
+#include "case_watch.h"
+#include "cases.h"
 #include "clock.h"
 #include "config.h"
 #include "http_server.h"
@@ -17,6 +21,7 @@
 #include "staff.h"
 #include "store.h"
 #include "templates.h"
+#include "timefmt.h"
 #include "worker.h"
 #include "wx_token.h"
 
@@ -31,6 +36,10 @@ struct daemon {
 	struct http_server *srv;
 	struct worker *workers[2];
 	struct staff *staff; /* staff alerts' sender, when [staff] robots is set */
+	struct case_rules *rules; /* [cases] rules */
+	struct calendar *cal; /* [cases] calendar */
+	struct cases_env cases;
+	struct case_watch *watch; /* case deadlines */
 	/* One WeChat token holder per wechat provider, shared by its worker and the API. */
 	void *shared[CONFIG_MAX_PROVIDERS];
 	atomic_int stop;
@@ -44,6 +53,32 @@ static void usage(FILE *f)
 		"       gatewayd --version | --help\n"
 		"environment: GATEWAYD_CLOCK_START=<unix seconds> starts the clock at that time "
 		"(tests and demos only)\n");
+}
+
+/* The case rules and the calendar: every problem printed, like the configuration's. */
+static int load_cases(struct daemon *d)
+{
+	struct case_rules_problems rp;
+	struct calendar_problems cp;
+	struct err e;
+	int bad = 0;
+
+	if (case_rules_load(d->cfg.cases_rules, &d->rules, &rp, &e) < 0) {
+		for (int i = 0; i < rp.n; i++)
+			fprintf(stderr, "%s\n", rp.msg[i]);
+		if (rp.n == 0)
+			fprintf(stderr, "%s\n", e.msg);
+		bad = 1;
+	}
+	if (calendar_load(d->cfg.cases_calendar, &d->cal, &cp, &e) < 0) {
+		for (int i = 0; i < cp.n; i++)
+			fprintf(stderr, "%s\n", cp.msg[i]);
+		if (cp.n == 0)
+			fprintf(stderr, "%s\n", e.msg);
+		bad = 1;
+	}
+	d->cases = (struct cases_env){ &d->cfg, d->rules, d->cal, d->tmpl };
+	return bad ? -1 : 0;
 }
 
 /* Loads and checks configuration and templates; prints every problem. */
@@ -68,7 +103,15 @@ static int load(struct daemon *d, const char *path)
 			fprintf(stderr, "%s\n", e.msg);
 		bad = 1;
 	}
-	return bad ? -1 : 0;
+	return load_cases(d) < 0 || bad ? -1 : 0;
+}
+
+static int year_of(int64_t ms, int utc_offset_min)
+{
+	char iso[32];
+
+	timefmt_iso(ms, utc_offset_min, iso);
+	return atoi(iso);
 }
 
 static void init_clock(struct clock *c)
@@ -206,8 +249,17 @@ static int start(struct daemon *d)
 		log_error("%s", e.msg);
 		return -1;
 	}
+	api_use_cases(d->api, &d->cases);
 	if (share_tokens(d) < 0 || start_workers(d) < 0 || start_staff(d) < 0)
 		return -1;
+	if (case_watch_start(&d->cases, &d->clock, &d->stop, &d->watch, &e) < 0) {
+		log_error("%s", e.msg);
+		return -1;
+	}
+	if (!calendar_has_year(d->cal, year_of(clock_now_ms(&d->clock), d->cfg.utc_offset_min)))
+		log_warn("%s has no entry for this year: working-day deadlines count weekends only "
+			 "and are marked provisional until the State Council's dates are added",
+			 d->cfg.cases_calendar);
 	opts.host = d->cfg.listen_host;
 	opts.port = d->cfg.listen_port;
 	opts.threads = d->cfg.http_threads;
@@ -228,11 +280,14 @@ static void stop(struct daemon *d)
 	for (int i = 0; i < 2; i++)
 		worker_join(d->workers[i]);
 	staff_join(d->staff);
+	case_watch_join(d->watch);
 	api_free(d->api);
 	for (int i = 0; i < CONFIG_MAX_PROVIDERS; i++)
 		wx_token_free(d->shared[i]);
 	metrics_free(d->metrics);
 	templates_free(d->tmpl);
+	case_rules_free(d->rules);
+	calendar_free(d->cal);
 }
 
 static int wait_for_signal(void)
@@ -274,15 +329,20 @@ int main(int argc, char **argv)
 		}
 	}
 	if (d == NULL || load(d, path) < 0) {
-		if (d != NULL && d->tmpl != NULL)
+		if (d != NULL) {
 			templates_free(d->tmpl);
+			case_rules_free(d->rules);
+			calendar_free(d->cal);
+		}
 		fprintf(stderr, "gatewayd: %s has problems; nothing was started\n", path);
 		free(d);
 		return 2;
 	}
 	if (check_only) {
-		printf("%s: configuration and templates are valid\n", path);
+		printf("%s: configuration, templates, case rules and calendar are valid\n", path);
 		templates_free(d->tmpl);
+		case_rules_free(d->rules);
+		calendar_free(d->cal);
 		free(d);
 		return 0;
 	}

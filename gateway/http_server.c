@@ -44,6 +44,8 @@ static enum MHD_Result send_out(struct MHD_Connection *c, struct http_out *out)
 	}
 	if (out->content_type)
 		MHD_add_response_header(r, "Content-Type", out->content_type);
+	if (out->disposition[0])
+		MHD_add_response_header(r, "Content-Disposition", out->disposition);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(c, (unsigned)out->status, r);
 	MHD_destroy_response(r);
@@ -53,7 +55,7 @@ static enum MHD_Result send_out(struct MHD_Connection *c, struct http_out *out)
 static enum MHD_Result send_too_big(struct http_server *srv, struct MHD_Connection *c,
 				    const char *method, const char *url)
 {
-	struct http_out out = { 413, "application/json", strdup(too_big_body), 0 };
+	struct http_out out = { 413, "application/json", strdup(too_big_body), 0, "" };
 
 	out.body_len = out.body ? strlen(out.body) : 0;
 	if (srv->opts.refused)
@@ -100,6 +102,24 @@ static struct upload *upload_new(struct http_server *srv, struct MHD_Connection 
 	return u;
 }
 
+/* The peer's address as text, "" when unknown. */
+static const char *client_text(struct MHD_Connection *c, char *buf, socklen_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (sa == NULL)
+		return buf;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  buf, n);
+	return buf;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -107,7 +127,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_server *srv = cls;
 	struct upload *u = *con_cls;
 	struct http_in in;
-	struct http_out out = { 500, NULL, NULL, 0 };
+	struct http_out out = { 500, NULL, NULL, 0, "" };
+	char client[INET6_ADDRSTRLEN] = "";
 
 	(void)version;
 	if (u == NULL) {
@@ -131,6 +152,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	in.body = u->buf ? u->buf : "";
 	in.body_len = u->len;
 	in.conn = c;
+	in.client = client_text(c, client, sizeof(client));
 	srv->opts.handle(srv->opts.ctx, &in, &out);
 	return send_out(c, &out);
 }

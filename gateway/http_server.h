@@ -17,6 +17,7 @@ struct http_in {
 	const char *body; /* NUL-terminated copy of the body ("" when none) */
 	size_t body_len;
 	void *conn; /* for http_in_query */
+	const char *client; /* the peer's address as text ("127.0.0.1"), for rate limits */
 };
 
 struct http_out {
@@ -24,6 +25,7 @@ struct http_out {
 	const char *content_type; /* static string */
 	char *body; /* malloc'd, freed by the server */
 	size_t body_len;
+	char disposition[128]; /* Content-Disposition when not "" (downloads) */
 };
 
 /* Value of a query parameter, or NULL. */

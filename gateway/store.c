@@ -1,6 +1,6 @@
 /* store: SQLite access for the whole daemon; see store.h for the contract.
  * Every statement is in the const table below and is prepared once per connection.
- * Schema changes are new entries in migrations[]: never edit an applied one.
+ * The schema and its migrations are in store_schema.c.
  * Invariants: an outbox row is unique per (notice, resident, channel); only a row in state
  * sending is moved to a final state by store_outbox_record (so a superseded or expired
  * message is never turned back into sent). Times are Unix milliseconds. */
@@ -15,82 +15,6 @@
 #include "store_internal.h"
 #include "timefmt.h"
 
-static const char *const migrations[] = {
-	/* 1: keys, areas, residents, notices, outbox */
-	"CREATE TABLE api_keys(id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
-	" hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);"
-	"CREATE TABLE areas(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
-	" parent TEXT REFERENCES areas(code), level TEXT NOT NULL"
-	" CHECK(level IN ('district','street','community','building')));"
-	"CREATE INDEX areas_parent ON areas(parent);"
-	"CREATE TABLE residents(id INTEGER PRIMARY KEY, account TEXT NOT NULL UNIQUE,"
-	" name TEXT NOT NULL, mobile TEXT, openid TEXT,"
-	" opt_out_sms INTEGER NOT NULL DEFAULT 0, opt_out_wechat INTEGER NOT NULL DEFAULT 0,"
-	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted_at INTEGER);"
-	"CREATE TABLE resident_areas(area_code TEXT NOT NULL REFERENCES areas(code),"
-	" resident_id INTEGER NOT NULL REFERENCES residents(id),"
-	" PRIMARY KEY(area_code, resident_id)) WITHOUT ROWID;"
-	"CREATE INDEX resident_areas_res ON resident_areas(resident_id);"
-	"CREATE TABLE notices(id INTEGER PRIMARY KEY, outage_id INTEGER NOT NULL,"
-	" references_id INTEGER REFERENCES notices(id), kind TEXT NOT NULL,"
-	" utility TEXT NOT NULL, start_at INTEGER, end_at INTEGER, reason TEXT, hotline TEXT,"
-	" channels INTEGER NOT NULL, urgent INTEGER NOT NULL, forced TEXT, text_sms TEXT,"
-	" text_wechat TEXT, sms_parts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL);"
-	"CREATE INDEX notices_outage ON notices(outage_id);"
-	"CREATE TABLE notice_areas(notice_id INTEGER NOT NULL REFERENCES notices(id),"
-	" area_code TEXT NOT NULL REFERENCES areas(code),"
-	" PRIMARY KEY(notice_id, area_code)) WITHOUT ROWID;"
-	"CREATE TABLE outbox(id INTEGER PRIMARY KEY,"
-	" notice_id INTEGER NOT NULL REFERENCES notices(id),"
-	" resident_id INTEGER NOT NULL REFERENCES residents(id), channel TEXT NOT NULL,"
-	" address TEXT, state INTEGER NOT NULL, urgent INTEGER NOT NULL,"
-	" attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL, provider TEXT, ref TEXT, reason TEXT,"
-	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, sent_at INTEGER,"
-	" UNIQUE(notice_id, resident_id, channel));"
-	"CREATE INDEX outbox_due ON outbox(channel, not_before) WHERE state = 0;"
-	"CREATE INDEX outbox_expiry ON outbox(expires_at) WHERE state = 0;"
-	"CREATE INDEX outbox_sending ON outbox(state) WHERE state = 1;"
-	"CREATE INDEX outbox_resident ON outbox(resident_id);",
-	/* 2: template variables, receipts, replies, the message history's decisions */
-	"ALTER TABLE notices ADD COLUMN vars TEXT;"
-	"CREATE INDEX outbox_ref ON outbox(ref, address) WHERE ref IS NOT NULL;"
-	"CREATE TABLE receipts(id INTEGER PRIMARY KEY, provider TEXT NOT NULL,"
-	" ref TEXT NOT NULL, phone TEXT NOT NULL, delivered INTEGER NOT NULL, code TEXT,"
-	" description TEXT, at INTEGER, received_at INTEGER NOT NULL,"
-	" UNIQUE(provider, ref, phone));"
-	"CREATE TABLE inbound(id INTEGER PRIMARY KEY, provider TEXT NOT NULL, phone TEXT NOT NULL,"
-	" resident_id INTEGER REFERENCES residents(id), text TEXT NOT NULL, at INTEGER,"
-	" received_at INTEGER NOT NULL, action TEXT NOT NULL,"
-	" UNIQUE(provider, phone, at, text));"
-	"CREATE INDEX inbound_resident ON inbound(resident_id);"
-	"CREATE INDEX residents_mobile ON residents(mobile);"
-	"CREATE TABLE events(id INTEGER PRIMARY KEY,"
-	" outbox_id INTEGER NOT NULL REFERENCES outbox(id), at INTEGER NOT NULL,"
-	" what TEXT NOT NULL);"
-	"CREATE INDEX events_outbox ON events(outbox_id);",
-	/* 3: one-time tokens in WeChat QR codes that bind a resident to an openid */
-	"CREATE TABLE wx_bindings(token TEXT PRIMARY KEY,"
-	" resident_id INTEGER NOT NULL REFERENCES residents(id), created_at INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL, used_at INTEGER, openid TEXT);",
-	/* 4: sends whose outcome is unknown (a timeout at a non-idempotent SMS API) wait for
-	 * a receipt naming our out id before they are sent again */
-	"ALTER TABLE outbox ADD COLUMN unknown_out TEXT;"
-	"CREATE INDEX outbox_unknown ON outbox(unknown_out, address)"
-	" WHERE unknown_out IS NOT NULL;"
-	"ALTER TABLE receipts ADD COLUMN out_id TEXT;"
-	"CREATE INDEX outbox_sms_sent ON outbox(address, sent_at) WHERE sent_at IS NOT NULL;",
-	/* 5: staff alerts for the departments' WeCom robots. sent_at is when an alert left the
-	 * queue: sent (reason NULL) or given up (reason says why); NULL while it waits, with
-	 * the last failed try's reason, if any */
-	"CREATE TABLE staff_alerts(id INTEGER PRIMARY KEY, department TEXT NOT NULL,"
-	" text TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER,"
-	" attempts INTEGER NOT NULL DEFAULT 0, reason TEXT);"
-	"CREATE INDEX staff_alerts_pending ON staff_alerts(department, sent_at);",
-};
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
 /* Recipients of a notice are collected in temp.recip so that counting (dry run) and
  * enqueueing share one definition. ?1 notice id, ?2 urgent, ?3 now, ?4 not_before,
  * ?5 expires_at in the outbox inserts. */
@@ -104,7 +28,7 @@ const char *const store_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_KEY_ADD] = "INSERT INTO api_keys(name, role, hash, created_at) VALUES(?,?,?,?)",
-	[ST_KEY_ROLE] = "SELECT role FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+	[ST_KEY_ROLE] = "SELECT role, name FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
 	[ST_AREA_GET] = "SELECT 1 FROM areas WHERE code = ?",
 	[ST_AREA_INSERT] = "INSERT INTO areas(code, name, parent, level) VALUES(?,?,?,?)",
 	[ST_AREA_UPDATE] = "UPDATE areas SET name = ?2, parent = ?3, level = ?4 WHERE code = ?1",
@@ -227,7 +151,7 @@ const char *const store_sql[ST_COUNT] = {
 		" WHERE notice_id = ? AND state = 4 GROUP BY 1 ORDER BY 2 DESC LIMIT 50",
 	[ST_NOTICE_SKIPS] = "SELECT coalesce(reason, 'unknown'), count(*) FROM outbox"
 			    " WHERE notice_id = ? AND state = 5 GROUP BY 1 ORDER BY 2 DESC",
-	[ST_NOTICE_LIST] = "SELECT id FROM notices ORDER BY id DESC LIMIT ?",
+	[ST_NOTICE_LIST] = "SELECT id FROM notices WHERE case_id IS NULL ORDER BY id DESC LIMIT ?",
 	[ST_CLAIM] = "UPDATE outbox SET state = 1, attempts = attempts + 1, updated_at = ?2"
 		     " WHERE id IN (SELECT id FROM outbox WHERE state = 0 AND channel = ?1"
 		     " AND not_before <= ?2 AND (urgent OR ?3) ORDER BY not_before, id LIMIT ?4)"
@@ -360,6 +284,15 @@ sqlite3_stmt *store_q(struct store *s, enum st id)
 	return q;
 }
 
+sqlite3_stmt *store_cq(struct store *s, enum cst id)
+{
+	sqlite3_stmt *q = s->cst[id];
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return q;
+}
+
 void store_bind_text(sqlite3_stmt *q, int i, const char *v)
 {
 	if (v == NULL)
@@ -384,43 +317,6 @@ int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what)
 	return 0;
 }
 
-static int exec(struct store *s, const char *text, struct err *e, const char *what)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, ERR_IO, NULL, "database error while %s: %s", what, msg ? msg : "?");
-		sqlite3_free(msg);
-		return ERR_IO;
-	}
-	return 0;
-}
-
-static int migrate(struct store *s, struct err *e)
-{
-	int version = store_schema_version(s);
-	char buf[64];
-
-	if (version > NMIGRATIONS)
-		return err_set(e, ERR_INVALID, NULL,
-			       "the database schema is version %d, newer than "
-			       "this gatewayd (%d): use the newer gatewayd or restore a backup",
-			       version, NMIGRATIONS);
-	for (int v = version; v < NMIGRATIONS; v++) {
-		if (exec(s, "BEGIN IMMEDIATE", e, "starting a migration") < 0)
-			return ERR_IO;
-		snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", v + 1);
-		if (exec(s, migrations[v], e, "migrating the schema") < 0 ||
-		    exec(s, buf, e, "migrating the schema") < 0) {
-			exec(s, "ROLLBACK", NULL, "rolling back");
-			return ERR_IO;
-		}
-		if (exec(s, "COMMIT", e, "committing a migration") < 0)
-			return ERR_IO;
-	}
-	return 0;
-}
-
 int store_open(const char *path, struct store **out, struct err *e)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -437,17 +333,17 @@ int store_open(const char *path, struct store **out, struct err *e)
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if (exec(s,
-		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		 "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
-		 e, "configuring") < 0)
+	if (store_exec(s,
+		       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		       "PRAGMA temp_store = MEMORY;",
+		       e, "configuring") < 0)
 		goto out;
-	if ((rc = migrate(s, e)) < 0)
+	if ((rc = store_migrate(s, e)) < 0)
 		goto out;
-	rc = exec(s,
-		  "CREATE TEMP TABLE IF NOT EXISTS sel_areas(code TEXT PRIMARY KEY);"
-		  "CREATE TEMP TABLE IF NOT EXISTS recip(rid INTEGER PRIMARY KEY);",
-		  e, "creating work tables");
+	rc = store_exec(s,
+			"CREATE TEMP TABLE IF NOT EXISTS sel_areas(code TEXT PRIMARY KEY);"
+			"CREATE TEMP TABLE IF NOT EXISTS recip(rid INTEGER PRIMARY KEY);",
+			e, "creating work tables");
 	if (rc < 0)
 		goto out;
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -455,6 +351,14 @@ int store_open(const char *path, struct store **out, struct err *e)
 				       &s->st[i], NULL) != SQLITE_OK) {
 			rc = err_set(e, ERR_INTERNAL, NULL, "cannot prepare statement %d: %s", i,
 				     sqlite3_errmsg(s->db));
+			goto out;
+		}
+	}
+	for (int i = 0; i < CST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_case_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->cst[i], NULL) != SQLITE_OK) {
+			rc = err_set(e, ERR_INTERNAL, NULL, "cannot prepare case statement %d: %s",
+				     i, sqlite3_errmsg(s->db));
 			goto out;
 		}
 	}
@@ -471,6 +375,8 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < CST_COUNT; i++)
+		sqlite3_finalize(s->cst[i]);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -524,6 +430,14 @@ int store_apikey_add(struct store *s, const char *name, const char *role, const 
 
 int store_apikey_role(struct store *s, const char *hash_hex, char role[16], struct err *e)
 {
+	char name[64];
+
+	return store_apikey_who(s, hash_hex, role, name, e);
+}
+
+int store_apikey_who(struct store *s, const char *hash_hex, char role[16], char name[64],
+		     struct err *e)
+{
 	sqlite3_stmt *q = store_q(s, ST_KEY_ROLE);
 	int rc;
 
@@ -531,6 +445,7 @@ int store_apikey_role(struct store *s, const char *hash_hex, char role[16], stru
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		snprintf(role, 16, "%s", (const char *)sqlite3_column_text(q, 0));
+		store_col_copy(q, 1, name, 64);
 		sqlite3_reset(q);
 		return 0;
 	}

@@ -43,6 +43,9 @@ int store_apikey_add(struct store *s, const char *name, const char *role, const 
 		     int64_t now_ms, struct err *e);
 /* role: 16 bytes. ERR_UNAUTH for an unknown (or revoked) key. */
 int store_apikey_role(struct store *s, const char *hash_hex, char role[16], struct err *e);
+/* The same, plus the key's name (64 bytes): who acts with it. */
+int store_apikey_who(struct store *s, const char *hash_hex, char role[16], char name[64],
+		     struct err *e);
 
 /* ---- areas ---- */
 struct area {

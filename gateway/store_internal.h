@@ -87,9 +87,39 @@ enum st {
 
 extern const char *const store_sql[ST_COUNT];
 
+/* The statements of cases, in store_cases.c's table (same rules as store_sql). */
+enum cst {
+	CST_SERIAL,
+	CST_INSERT,
+	CST_LOAD,
+	CST_CHANGE,
+	CST_EVENT,
+	CST_CLOCK_SET,
+	CST_CLOCK_MET,
+	CST_CLOCK_DROP,
+	CST_CLOCK_STARTS,
+	CST_DUE_LIST,
+	CST_DUE_WARNED,
+	CST_DUE_BREACHED,
+	CST_CLUSTER_FIND,
+	CST_CLUSTER_ADD,
+	CST_CLUSTER_GROW,
+	CST_CLUSTER_REPORTED,
+	CST_ROW_BY_NUMBER,
+	CST_ROW_BY_HASH,
+	CST_CLOCKS_OF,
+	CST_EVENTS_OF,
+	CST_MSG_OB,
+	CST_OPENID,
+	CST_NOTICE_CASE,
+	CST_COUNT
+};
+extern const char *const store_case_sql[CST_COUNT];
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	sqlite3_stmt *cst[CST_COUNT];
 	int utc_offset_min;
 	char kind_buf[16], utility_buf[16], reason_buf[1024], hotline_buf[160];
 };
@@ -98,6 +128,7 @@ struct store {
 int store_db_err(struct store *s, struct err *e, const char *what);
 /* The prepared statement id, reset and with bindings cleared. */
 sqlite3_stmt *store_q(struct store *s, enum st id);
+sqlite3_stmt *store_cq(struct store *s, enum cst id); /* the same for case statements */
 void store_bind_text(sqlite3_stmt *q, int i, const char *v); /* NULL binds NULL */
 void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *v); /* "" binds NULL too */
 /* Steps a statement to its end (ignoring rows) and resets it. */
@@ -108,6 +139,13 @@ const char *store_col_text(sqlite3_stmt *q, int i);
 void store_col_copy(sqlite3_stmt *q, int i, char *out, size_t sz);
 /* Puts ms (column i, NULL -> JSON null) into obj under key, as ISO 8601 local time. */
 void store_json_time(struct store *s, json_t *obj, const char *key, sqlite3_stmt *q, int i);
+
+/* store_schema.c: runs sqlite3_exec on text; applies the pending migrations. */
+int store_exec(struct store *s, const char *text, struct err *e, const char *what);
+int store_migrate(struct store *s, struct err *e);
+
+/* store_notices.c: inserts the notice row (n->id, and n->outage_id for a first notice). */
+int store_notice_insert(struct store *s, struct notice *n, struct err *e);
 
 /* store_inbound.c, for store_outbox_record and the history. */
 int store_receipt_early(struct store *s, int64_t outbox_id, const char *ref, int64_t now_ms,

@@ -68,7 +68,7 @@ int store_notice_preview(struct store *s, const struct notice *n, const char *co
 	return rc;
 }
 
-static int insert_notice(struct store *s, struct notice *n, struct err *e)
+int store_notice_insert(struct store *s, struct notice *n, struct err *e)
 {
 	sqlite3_stmt *q = store_q(s, ST_NOTICE_INSERT);
 	int rc;
@@ -159,7 +159,8 @@ int store_notice_create(struct store *s, struct notice *n, const char *const *ar
 
 	if ((rc = store_begin(s, e)) < 0)
 		return rc;
-	if ((rc = insert_notice(s, n, e)) < 0 || (rc = insert_areas(s, n, areas, nareas, e)) < 0)
+	if ((rc = store_notice_insert(s, n, e)) < 0 ||
+	    (rc = insert_areas(s, n, areas, nareas, e)) < 0)
 		goto fail;
 	if ((rc = fill_recipients(s, n, areas, nareas, e)) < 0)
 		goto fail;

@@ -31,9 +31,18 @@ static const char *const notice_vars[] = {
 	"utility", "outage", "area", "start", "end", "reason", "hotline", "company", NULL,
 };
 
+/* A case's messages to its complainant: number, kind label, tracking link, promised time. */
+static const char *const case_vars[] = {
+	"number",  "kind",    "link",        "promised", "department",
+	"company", "hotline", "explanation", NULL,
+};
+
 static const struct tmpl_kind kind_table[] = {
-	{ "planned", notice_vars },  { "emergency", notice_vars }, { "update", notice_vars },
-	{ "restored", notice_vars }, { "cancelled", notice_vars },
+	{ "planned", notice_vars },       { "emergency", notice_vars },
+	{ "update", notice_vars },        { "restored", notice_vars },
+	{ "cancelled", notice_vars },     { "case_accepted", case_vars },
+	{ "case_dispatched", case_vars }, { "case_resolved", case_vars },
+	{ "case_explained", case_vars },
 };
 
 /* Index 0 must stay "sms": that channel carries the signature. */

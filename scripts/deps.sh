@@ -3,7 +3,7 @@
 # apt-get, otherwise prints the exact apt-get line and fails. Called by `make deps`.
 set -u
 pc_pkgs=(libcurl:libcurl4-openssl-dev libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev
-         inih:libinih-dev sqlite3:libsqlite3-dev libqrencode:libqrencode-dev
+         inih:libinih-dev sqlite3:libsqlite3-dev libqrencode:libqrencode-dev libpng:libpng-dev
          expat:libexpat1-dev)
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
@@ -13,6 +13,10 @@ for entry in "${pc_pkgs[@]}"; do
   mod=${entry%%:*}; deb=${entry##*:}
   pkg-config --exists "$mod" 2>/dev/null || missing+=("$deb")
 done
+# Browser and QR decoder for the tracking page's tests, and a CJK font for its screenshot.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 # mbedtls 2.28 (Debian 12) ships no pkg-config file: test for its header instead.
 echo '#include <mbedtls/md.h>' | gcc -E -x c - >/dev/null 2>&1 || missing+=(libmbedtls-dev)
 # Sanitizer runtimes come with gcc on Debian (libasan8, libubsan1).

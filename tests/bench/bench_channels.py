@@ -21,6 +21,7 @@ import bench  # noqa: E402  (shares the daemon and data helpers)
 N_SMS = int(os.environ.get("BENCH_RESIDENTS", "100000"))
 N_WECHAT = int(os.environ.get("BENCH_WECHAT", "20000"))
 KINDS = ("planned", "emergency", "update", "restored", "cancelled")
+CASE_KINDS = ("case_accepted", "case_dispatched", "case_resolved", "case_explained")
 
 
 def nginx_conf(tmp, port):
@@ -79,6 +80,9 @@ def provider_section(kind, url):
             "wechat": "type = wechat\nkey_id = wxbench\nsecret = benchSecret\n"}[kind]
     lines = [base, f"endpoint = {url}\n", "concurrency = 64\ntimeout_ms = 10000\n",
              "channel = %s\n" % ("wechat" if kind == "wechat" else "sms")]
+    for k in CASE_KINDS:
+        params = "character_string1=number,thing2=kind" if kind == "wechat" else "number,link"
+        lines.append(f"template.{k} = T_{k}\nparams.{k} = {params}\n")
     for k in KINDS:
         if kind == "wechat":
             lines.append(f"template.{k} = TPL_{k}\nparams.{k} = thing1=area,time2=start,"

@@ -1341,13 +1341,21 @@ class FakeWeCom(_Fake):
 # Wiring the fakes into a gatewayd (for test_channels*.py)
 # --------------------------------------------------------------------------------------
 
-KINDS = ("planned", "emergency", "update", "restored", "cancelled")
+NOTICE_KINDS = ("planned", "emergency", "update", "restored", "cancelled")
+CASE_KINDS = ("case_accepted", "case_dispatched", "case_resolved", "case_explained")
+KINDS = NOTICE_KINDS + CASE_KINDS
 SMS_VARS = ["area", "start", "end", "reason", "hotline"]
 WX_KEYS = [("thing1", "area"), ("time2", "start"), ("thing3", "reason"),
            ("phone_number4", "hotline")]
+CASE_SMS_VARS = ["number", "link"]
+CASE_WX_KEYS = [("character_string1", "number"), ("thing2", "kind")]
 ALI_TEMPLATES = {k: "SMS_%d" % (1001 + i) for i, k in enumerate(KINDS)}
 TC_TEMPLATES = {k: str(2001 + i) for i, k in enumerate(KINDS)}
 WX_TEMPLATES = {k: "TPL_" + k.upper() for k in KINDS}
+
+
+def _vars_of(kind, notice_vars, case_vars):
+    return list(case_vars if kind in CASE_KINDS else notice_vars)
 SIGN_NAME = "幸福水务"
 TOKENS = {"ali": "tok1", "tc": "tok2", "wx": "tok3"}
 B3 = "330102001001003"   # gwtest.building(3): 幸福小区3幢
@@ -1363,11 +1371,14 @@ class Cloud:
                  overrides=None, start=True):
         self.env = env
         self.ali = FakeAliyun("testId", "testSecret", sign_name=SIGN_NAME,
-                              templates={c: list(SMS_VARS) for c in ALI_TEMPLATES.values()})
+                              templates={c: _vars_of(k, SMS_VARS, CASE_SMS_VARS)
+                                         for k, c in ALI_TEMPLATES.items()})
         self.tc = FakeTencent("AKIDtest", "tcsecret", "1400006666", sign_name=SIGN_NAME,
-                              templates={t: len(SMS_VARS) for t in TC_TEMPLATES.values()})
+                              templates={t: len(_vars_of(k, SMS_VARS, CASE_SMS_VARS))
+                                         for k, t in TC_TEMPLATES.items()})
         self.wx = FakeWeChat("wxappid", "wxsecret", templates={
-            t: [k for k, _ in WX_KEYS] for t in WX_TEMPLATES.values()})
+            t: [kw for kw, _ in _vars_of(k, WX_KEYS, CASE_WX_KEYS)]
+            for k, t in WX_TEMPLATES.items()})
         self.wecom = FakeWeCom()
         for f in (self.ali, self.tc, self.wx, self.wecom):
             env.fakes.append(f)
@@ -1397,22 +1408,23 @@ class Cloud:
                  "key_id": "testId", "secret": "testSecret", "sign_name": SIGN_NAME,
                  "sig_version": "v3", "callback_token": TOKENS["ali"],
                  "breaker_threshold": 3, "breaker_cooldown_s": 5}
-            tpl, params = ALI_TEMPLATES, ",".join(SMS_VARS)
+            tpl, params = ALI_TEMPLATES, (",".join(SMS_VARS), ",".join(CASE_SMS_VARS))
         elif kind == "tc":
             s = {"type": "tencent", "channel": "sms", "endpoint": self.tc.url,
                  "key_id": "AKIDtest", "secret": "tcsecret", "app_id": "1400006666",
                  "sign_name": SIGN_NAME, "callback_token": TOKENS["tc"],
                  "breaker_threshold": 3, "breaker_cooldown_s": 5}
-            tpl, params = TC_TEMPLATES, ",".join(SMS_VARS)
+            tpl, params = TC_TEMPLATES, (",".join(SMS_VARS), ",".join(CASE_SMS_VARS))
         elif kind == "wx":
             s = {"type": "wechat", "channel": "wechat", "endpoint": self.wx.url,
                  "key_id": "wxappid", "secret": "wxsecret"}
-            tpl, params = WX_TEMPLATES, ",".join("%s=%s" % kv for kv in WX_KEYS)
+            tpl, params = WX_TEMPLATES, (",".join("%s=%s" % kv for kv in WX_KEYS),
+                                         ",".join("%s=%s" % kv for kv in CASE_WX_KEYS))
         else:
             raise ValueError("no fake for provider %r" % name)
         for k in KINDS:
             s["template." + k] = tpl[k]
-            s["params." + k] = params
+            s["params." + k] = params[1] if k in CASE_KINDS else params[0]
         return s
 
     # ---- what the channel tests do with the daemon ----

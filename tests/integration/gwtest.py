@@ -265,6 +265,9 @@ def base_sections(tmp, port, providers, sms="sms", wechat="wechat", delivery=Non
     secs["store"] = {"path": os.path.join(tmp, "gw.db")}
     secs["log"] = {"level": os.environ.get("GWTEST_LOG_LEVEL", "debug")}
     secs["templates"] = {"dir": TEMPLATES}
+    secs["cases"] = {"rules": os.path.join(REPO, "config", "cases.ini"),
+                     "calendar": os.path.join(REPO, "config", "calendar.ini"),
+                     "public_url": "http://127.0.0.1:%d" % port}
     secs["sms"] = {"signature": SIGNATURE, "provider": sms}
     secs["wechat"] = {"provider": wechat}
     # Most tests count a message on every channel a resident has; the default routing

@@ -451,7 +451,9 @@ TEST(test_secret_never_in_messages)
 #define AES_KEY "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" /* 43 characters */
 #define ENV_TOKEN "TEST_CONFIG_CB_TOKEN_4711"
 
-static const char *const kinds[] = { "planned", "emergency", "update", "restored", "cancelled" };
+static const char *const kinds[] = { "planned",         "emergency",     "update",
+				     "restored",        "cancelled",     "case_accepted",
+				     "case_dispatched", "case_resolved", "case_explained" };
 
 /* True when some problem contains needle, on any line; else lists them. */
 static bool has_text(const struct fixture *fx, const char *needle)
@@ -489,8 +491,10 @@ static void append_templates(char *buf, size_t n, const char *id, const char *pa
 		if (omit == NULL || strcmp(omit, key) != 0)
 			append(buf, n, "%s = %s_%zu\n", key, id, k);
 		snprintf(key, sizeof(key), "params.%s", kinds[k]);
+		/* Case messages have their own variables (number, link, ...). */
 		if (omit == NULL || strcmp(omit, key) != 0)
-			append(buf, n, "%s = %s\n", key, params);
+			append(buf, n, "%s = %s\n", key,
+			       strncmp(kinds[k], "case_", 5) == 0 ? "number" : params);
 	}
 }
 
@@ -533,6 +537,13 @@ static void provider_ini(char *buf, size_t n, const char *type, const char *omit
 }
 
 /* Alibaba first, Tencent as the backup, a WeChat account in secure mode, a staff robot. */
+/* template.KIND and params.KIND of the four case message kinds. */
+#define CASE_TEMPLATES(id, params)                                                                 \
+	"template.case_accepted = " id "6\nparams.case_accepted = " params "\n"                    \
+	"template.case_dispatched = " id "7\nparams.case_dispatched = " params "\n"                \
+	"template.case_resolved = " id "8\nparams.case_resolved = " params "\n"                    \
+	"template.case_explained = " id "9\nparams.case_explained = " params "\n"
+
 static const char full_ini[] =
 	"[sms]\nsignature = 【幸福水务】\nproviders = ali, tc\n"
 	"[wechat]\nprovider = wx\ntoken_env = " ENV_TOKEN "\nencoding_aes_key = " AES_KEY "\n"
@@ -545,24 +556,27 @@ static const char full_ini[] =
 	"template.emergency = SMS_2\nparams.emergency = area,reason\n"
 	"template.update = SMS_3\nparams.update = area,end\n"
 	"template.restored = SMS_4\nparams.restored = area\n"
-	"template.cancelled = SMS_5\nparams.cancelled =\n"
-	"[provider.tc]\ntype = tencent\nchannel = sms\nkey_id = AKIDtest\nsecret = tc-secret\n"
-	"app_id = 1400006666\nsign_name = 幸福水务\nregion = ap-beijing\n"
-	"endpoint = https://127.0.0.1:8443/\ntls_verify = off\ncallback_token = cb-tc\n"
-	"template.planned = 101\nparams.planned = 1=area,2=start\n"
-	"template.emergency = 102\nparams.emergency = area\n"
-	"template.update = 103\nparams.update = area\n"
-	"template.restored = 104\nparams.restored = area\n"
-	"template.cancelled = 105\nparams.cancelled = area\n"
-	"[provider.wx]\ntype = wechat\nchannel = wechat\nkey_id = wx0123456789abcdef\n"
-	"secret = wx-secret\n"
-	"template.planned = ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY\n"
-	"params.planned = thing1=area,time2=start\n"
-	"template.emergency = W2\nparams.emergency = thing1=area\n"
-	"template.update = W3\nparams.update = thing1=area\n"
-	"template.restored = W4\nparams.restored = thing1=area\n"
-	"template.cancelled = W5\nparams.cancelled = thing1=area\n"
-	"[provider.robot]\ntype = wecom\nchannel = staff\nsecret = robot-key\n";
+	"template.cancelled = SMS_5\nparams.cancelled =\n" CASE_TEMPLATES(
+		"SMS_",
+		"number, link") "[provider.tc]\ntype = tencent\nchannel = sms\nkey_id = AKIDtest\nsecret = tc-secret\n"
+				"app_id = 1400006666\nsign_name = 幸福水务\nregion = ap-beijing\n"
+				"endpoint = https://127.0.0.1:8443/\ntls_verify = off\ncallback_token = cb-tc\n"
+				"template.planned = 101\nparams.planned = 1=area,2=start\n"
+				"template.emergency = 102\nparams.emergency = area\n"
+				"template.update = 103\nparams.update = area\n"
+				"template.restored = 104\nparams.restored = area\n"
+				"template.cancelled = 105\nparams.cancelled = area\n" CASE_TEMPLATES(
+					"10",
+					"number") "[provider.wx]\ntype = wechat\nchannel = wechat\nkey_id = wx0123456789abcdef\n"
+						  "secret = wx-secret\n"
+						  "template.planned = ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY\n"
+						  "params.planned = thing1=area,time2=start\n"
+						  "template.emergency = W2\nparams.emergency = thing1=area\n"
+						  "template.update = W3\nparams.update = thing1=area\n"
+						  "template.restored = W4\nparams.restored = thing1=area\n"
+						  "template.cancelled = W5\nparams.cancelled = thing1=area\n" CASE_TEMPLATES(
+							  "W",
+							  "character_string1=number") "[provider.robot]\ntype = wecom\nchannel = staff\nsecret = robot-key\n";
 
 TEST(test_full_cloud_setup)
 {
@@ -605,7 +619,7 @@ TEST(test_full_cloud_setup)
 	CHECK_INT(ali->tls_verify, 1);
 	CHECK_INT(ali->breaker_threshold, 3);
 	CHECK_INT(ali->breaker_cooldown_s, 120);
-	CHECK_INT(ali->ntemplates, 5);
+	CHECK_INT(ali->ntemplates, 9);
 	t = config_provider_template(ali, "planned");
 	CHECK(t != NULL && strcmp(t->id, "SMS_1") == 0 &&
 	      strcmp(t->params, "area, start, end") == 0);

@@ -12,7 +12,9 @@
 #include "test.h"
 #include "utf8.h"
 
-static const char *const kinds[] = { "planned", "emergency", "update", "restored", "cancelled" };
+static const char *const kinds[] = { "planned",         "emergency",     "update",
+				     "restored",        "cancelled",     "case_accepted",
+				     "case_dispatched", "case_resolved", "case_explained" };
 static const char *const channels[] = { "sms", "wechat" };
 
 static const struct tmpl_var notice[] = {
@@ -50,7 +52,9 @@ static void make_dir(char *dir)
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		for (size_t c = 0; c < 2; c++) {
 			snprintf(name, sizeof(name), "%s.%s.txt", kinds[k], channels[c]);
-			write_file(dir, name, "{{area}}{{outage}}\n");
+			write_file(dir, name,
+				   strncmp(kinds[k], "case_", 5) == 0 ? "{{number}}{{link}}\n"
+								      : "{{area}}{{outage}}\n");
 		}
 	}
 }
@@ -116,6 +120,19 @@ TEST(render_planned_sms)
 	templates_free(t);
 }
 
+/* The variables of a case message. */
+static const struct tmpl_var case_v[] = {
+	{ "number", "202611-00042" },
+	{ "kind", "报修" },
+	{ "link", "https://kf.example.com/t/AbC" },
+	{ "promised", "11月24日10:00" },
+	{ "department", "管网部" },
+	{ "company", "幸福水务" },
+	{ "hotline", "96116" },
+	{ "explanation", "该管道属市政管理" },
+};
+#define N_CASE (sizeof(case_v) / sizeof(case_v[0]))
+
 TEST(render_every_template_substitutes_all)
 {
 	struct templates *t = NULL;
@@ -126,14 +143,17 @@ TEST(render_every_template_substitutes_all)
 	if (t == NULL)
 		return;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		bool is_case = strncmp(kinds[k], "case_", 5) == 0;
+
 		for (size_t c = 0; c < 2; c++) {
 			s = NULL;
-			CHECK_INT(templates_render(t, kinds[k], channels[c], notice, N_NOTICE, &s,
-						   &e),
+			CHECK_INT(templates_render(t, kinds[k], channels[c],
+						   is_case ? case_v : notice,
+						   is_case ? N_CASE : N_NOTICE, &s, &e),
 				  0);
 			CHECK(s != NULL && strstr(s, "{{") == NULL && strstr(s, "}}") == NULL);
-			CHECK(s != NULL && strstr(s, "96116") != NULL);
-			CHECK(s != NULL && strstr(s, "幸福小区、阳光花园") != NULL);
+			CHECK(s != NULL && strstr(s, is_case ? "202611-00042" : "96116") != NULL);
+			CHECK(s != NULL && strstr(s, is_case ? "" : "幸福小区、阳光花园") != NULL);
 			/* Only SMS carries the signature. */
 			CHECK(s != NULL &&
 			      (strncmp(s, "【幸福水务】", strlen("【幸福水务】")) == 0) ==
