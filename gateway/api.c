@@ -241,6 +241,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/case-stats", PERM_CASES_STATS, BODY_NONE, api_case_stats },
 	{ "GET", "/api/v1/track/{}", 0, BODY_NONE, api_track_json },
 	{ "GET", "/t/{}", 0, BODY_NONE, api_track_page },
+	{ "GET", "/t/{}/wechat", 0, BODY_NONE, api_track_wechat },
 	{ "GET", "/callbacks/wechat", 0, BODY_NONE, api_cb_wechat_verify },
 	{ "POST", "/callbacks/wechat", 0, BODY_RAW, api_cb_wechat_push },
 	{ "POST", "/callbacks/{}/receipts", 0, BODY_RAW, api_cb_receipts },

@@ -268,32 +268,71 @@ static int qrcode_create(struct api *a, const char *code, json_t **answer, struc
 	return rc;
 }
 
-int api_cb_binding_create(struct api *a, struct call *c, json_t **out, struct err *e)
+/* A one-time binding code for account's resident, the QR code WeChat made for it, and the
+ * URL of its image. */
+static int binding_qr(struct api *a, struct store *s, const char *account, json_t **wx,
+		      char image[1200], int64_t *exp, struct err *e)
 {
-	char code[32], *ticket = NULL, image[1200], expires[32];
-	int64_t exp = api_now(a) + (int64_t)BINDING_TTL_S * 1000;
-	json_t *wx = NULL;
+	char code[32], *ticket;
 	int rc;
 
+	*exp = api_now(a) + (int64_t)BINDING_TTL_S * 1000;
 	if (a->wx == NULL)
 		return err_set(e, ERR_NOTFOUND, "",
 			       "no WeChat account is configured (a provider "
 			       "of type wechat)");
 	if ((rc = binding_code(code, e)) < 0 ||
-	    (rc = store_binding_add(c->store, code, c->params[0], exp, api_now(a), e)) < 0 ||
-	    (rc = qrcode_create(a, code, &wx, e)) < 0)
+	    (rc = store_binding_add(s, code, account, *exp, api_now(a), e)) < 0 ||
+	    (rc = qrcode_create(a, code, wx, e)) < 0)
 		return rc;
-	ticket = crypto_percent_encode(json_string_value(json_object_get(wx, "ticket")),
-				       strlen(json_string_value(json_object_get(wx, "ticket"))));
-	snprintf(image, sizeof(image), "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=%s",
+	ticket = crypto_percent_encode(json_string_value(json_object_get(*wx, "ticket")),
+				       strlen(json_string_value(json_object_get(*wx, "ticket"))));
+	snprintf(image, 1200, "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=%s",
 		 ticket ? ticket : "");
+	free(ticket);
+	return 0;
+}
+
+int api_cb_binding_create(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	char image[1200], expires[32];
+	int64_t exp;
+	json_t *wx = NULL;
+	int rc;
+
+	if ((rc = binding_qr(a, c->store, c->params[0], &wx, image, &exp, e)) < 0)
+		return rc;
 	timefmt_iso(exp, a->cfg->utc_offset_min, expires);
 	*out = json_pack("{s:s, s:s?, s:s, s:s}", "ticket",
 			 json_string_value(json_object_get(wx, "ticket")), "url",
 			 json_string_value(json_object_get(wx, "url")), "qr_image_url", image,
 			 "expires_at", expires);
 	c->status = 201;
-	free(ticket);
 	json_decref(wx);
 	return 0;
+}
+
+/* The tracking page's "follow in WeChat": a page with the binding QR code of the case's
+ * resident, so that the case's messages come by WeChat from now on. */
+int api_track_wechat(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	char account[64], image[1200];
+	json_t *wx = NULL;
+	int64_t exp;
+	int rc;
+
+	(void)out;
+	c->text_type = "text/html; charset=utf-8";
+	rc = api_track_account(a, c, account, e);
+	if (rc == 0)
+		rc = binding_qr(a, c->store, account, &wx, image, &exp, e);
+	json_decref(wx);
+	if (rc == ERR_NOTFOUND) {
+		c->status = 404;
+		c->text = strdup(tracking_page_not_found());
+		return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
+	}
+	if (rc < 0)
+		return rc;
+	return tracking_page_follow(image, &c->text, e);
 }

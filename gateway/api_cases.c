@@ -199,6 +199,30 @@ static bool limited(struct api *a, struct call *c)
 	return !tracking_limiter_allow(a->limiter, c->in->client ? c->in->client : "", api_now(a));
 }
 
+/* The link the page offers when a WeChat account is configured and the case names a
+ * resident's account. */
+static void follow_link(struct api *a, struct call *c, json_t *view)
+{
+	char account[64];
+	struct err e;
+
+	if (a->wx == NULL || cases_account(c->store, c->params[0], account, &e) < 0 ||
+	    !store_case_unfollowed(c->store, account))
+		return;
+	json_object_set_new(view, "wechat_follow", json_sprintf("/t/%s/wechat", c->params[0]));
+}
+
+int api_track_account(struct api *a, struct call *c, char account[64], struct err *e)
+{
+	int rc = ready(a, e);
+
+	if (rc < 0)
+		return rc;
+	if (limited(a, c))
+		return err_set(e, ERR_NOTFOUND, NULL, "rate limited");
+	return cases_account(c->store, c->params[0], account, e);
+}
+
 int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e)
 {
 	int rc = ready(a, e);
@@ -212,7 +236,10 @@ int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e)
 				 "field", "");
 		return 0;
 	}
-	return cases_public(&a->cases, c->store, c->params[0], api_now(a), out, e);
+	if ((rc = cases_public(&a->cases, c->store, c->params[0], api_now(a), out, e)) < 0)
+		return rc;
+	follow_link(a, c, *out);
+	return 0;
 }
 
 /* The page answers in HTML, errors included: a resident's phone shows it as it is. */
@@ -239,6 +266,7 @@ int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e)
 	}
 	if (rc < 0)
 		return rc;
+	follow_link(a, c, view);
 	cases_track_url(&a->cases, c->params[0], url);
 	rc = tracking_page_html(view, url, &c->text, e);
 	json_decref(view);

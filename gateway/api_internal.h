@@ -86,5 +86,9 @@ int api_case_qr(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_case_stats(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e);
+/* The account behind the token in c->params[0]; ERR_NOTFOUND also when rate-limited. */
+int api_track_account(struct api *a, struct call *c, char account[64], struct err *e);
+/* api_callbacks.c: the binding QR page behind the tracking page's "follow in WeChat". */
+int api_track_wechat(struct api *a, struct call *c, json_t **out, struct err *e);
 
 #endif

@@ -223,3 +223,19 @@ int cases_public(const struct cases_env *env, struct store *s, const char *token
 	json_decref(raw);
 	return *out ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
+
+int cases_account(struct store *s, const char *token, char account[64], struct err *e)
+{
+	char hash[65];
+	json_t *raw = NULL;
+	int rc;
+
+	tracking_token_hash(token, hash);
+	rc = store_case_by_token(s, hash, &raw, e);
+	if (rc == 0 && (!tracking_token_valid(token) || sget(raw, "account")[0] == '\0'))
+		rc = ERR_NOTFOUND;
+	if (rc == 0)
+		snprintf(account, 64, "%s", sget(raw, "account"));
+	json_decref(raw);
+	return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "token", "no such case") : rc;
+}

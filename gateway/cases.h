@@ -63,6 +63,9 @@ int cases_get(const struct cases_env *env, struct store *s, const char *number, 
  * ERR_NOTFOUND, the same for a malformed and an unknown token. */
 int cases_public(const struct cases_env *env, struct store *s, const char *token, int64_t now_ms,
 		 json_t **out, struct err *e);
+/* The account of the resident behind a tracking token (64 bytes), for the "follow in
+ * WeChat" link. ERR_NOTFOUND for a bad token or a case without an account. */
+int cases_account(struct store *s, const char *token, char account[64], struct err *e);
 
 /* The tracking URL of a token: public_url + "/t/" + token. out: 320 bytes. */
 void cases_track_url(const struct cases_env *env, const char *token, char out[320]);

@@ -1,7 +1,7 @@
 /* gatewayctl: the command line of dispatchers and operators.
  * Owns: the const table of commands with their usage, global options (--url, --key, and the
  * GATEWAY_URL / GATEWAY_KEY environment), help, and `key create` (areas and residents live
- * in ctl_residents.c, notices in ctl_notice.c). Every command but `key create` talks to
+ * in ctl_residents.c, notices in ctl_notice.c, cases in ctl_case*.c). Every command but `key create` talks to
  * gatewayd over the HTTP API (docs/api.md); `key create` writes the key's hash straight into
  * the database named by the configuration, since no key exists yet to ask the API with.
  * Never prints an API key except the new one in `key create`'s output. */
@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ctl_api.h"
+#include "ctl_case.h"
 #include "ctl_notice.h"
 #include "ctl_residents.h"
 #include "ctl_util.h"
@@ -88,6 +89,89 @@ static const struct ctl_command commands[] = {
 	  "Ctrl-C stops the watching, not the sending.\n" },
 	{ "notice", "list", ctl_notice_list, false, "[--limit N]", "list recent notices",
 	  "  --limit N   at most N notices, newest first (default 20)\n" },
+	{ "case", "create", ctl_case_create, false,
+	  "--kind K --source S --content TEXT [--category C]\n"
+	  "                [--class X] [--name N] [--mobile M] [--address A] [--account ACC]\n"
+	  "                [--area CODE] [--request TEXT] [--department D] [--major] "
+	  "[--no-reply]\n"
+	  "                [--accept [--dispatch]] [--json]",
+	  "register a case (complaint, repair, ...)",
+	  "  --kind K          consultation, repair, complaint, suggestion, theft or quality\n"
+	  "  --source S        phone, visit, letter, 12345, media, wechat, kiosk or web\n"
+	  "  --content TEXT    what the complainant says; - reads it from stdin\n"
+	  "  --category C      a category code of the case rules (leak, burst, billing ...)\n"
+	  "  --class X         the deadline class, instead of the one the rules give\n"
+	  "  --name, --mobile, --address, --account   the complainant (all optional)\n"
+	  "  --area CODE       where it happens (an area code)\n"
+	  "  --request TEXT    what the complainant asks for\n"
+	  "  --department D    send it to this department instead of the routing rules'\n"
+	  "  --major           a major complaint: the leaders are told at once\n"
+	  "  --no-reply        the complainant wants no reply (an anonymous case)\n"
+	  "  --accept          accept it at once: its deadlines start now\n"
+	  "  --dispatch        and dispatch it to its department (needs --accept)\n"
+	  "  --json            print the gateway's answer as JSON\n"
+	  "Prints the case number, its state, department, promised times and tracking URL.\n" },
+	{ "case", "show", ctl_case_show, false, "NUMBER [--json]",
+	  "show a case with its deadlines and history",
+	  "  --json   print the gateway's answer as JSON\n" },
+	{ "case", "find", ctl_case_find, false,
+	  "[--mobile M] [--account A] [--area CODE] [--state S]\n"
+	  "                [--department D] [--kind K] [--overdue] [--open] [--limit N] "
+	  "[--offset N]\n"
+	  "                [--json]",
+	  "find cases, newest first",
+	  "  --mobile M, --account A   the complainant's mobile or account number\n"
+	  "  --area CODE       cases in this area or below it\n"
+	  "  --state S         received, accepted, dispatched, in_progress, resolved, visited,\n"
+	  "                    explained, reopened or merged\n"
+	  "  --department D, --kind K\n"
+	  "  --overdue         only cases with a deadline passed and not met\n"
+	  "  --open            only cases not closed yet\n"
+	  "  --limit N         at most N cases (default 50, at most 1000)\n"
+	  "  --offset N        skip the first N cases\n"
+	  "  --json            print the gateway's answer as JSON\n"
+	  "\"due\" is the earliest deadline not met yet. The count goes to stderr.\n" },
+	{ "case", "move", ctl_case_move, false,
+	  "NUMBER ACTION [--note TEXT] [--department D]\n"
+	  "                [--into NUMBER] [--version V] [--json]",
+	  "take a case a step further (accept, dispatch, resolve ...)",
+	  "  ACTION            accept, explain, dispatch, reassign, start, resolve, visit,\n"
+	  "                    reopen or merge\n"
+	  "  --note TEXT       explain, resolve and reopen need one (explain's goes to the\n"
+	  "                    customer)\n"
+	  "  --department D    for reassign (and dispatch, instead of the routing rules)\n"
+	  "  --into NUMBER     for merge: the case this one duplicates\n"
+	  "  --version V       refuse if someone changed the case since version V\n"
+	  "  --json            print the gateway's answer as JSON\n"
+	  "Exits 1 with the gateway's reason when the step is not allowed now.\n" },
+	{ "case", "note", ctl_case_note, false, "NUMBER TEXT [--contact] [--json]",
+	  "add an internal note to a case",
+	  "  TEXT        the note; - reads it from stdin\n"
+	  "  --contact   the note records contact with the customer (meets the first-contact\n"
+	  "              deadline)\n"
+	  "  --json      print the gateway's answer as JSON\n" },
+	{ "case", "class", ctl_case_class, false, "NUMBER CLASS [--version V] [--json]",
+	  "change a case's deadline class",
+	  "  CLASS         a [class.NAME] of the case rules (urgent, general, complaint ...);\n"
+	  "                running deadlines keep their start and get the new limits\n"
+	  "  --version V   refuse if someone changed the case since version V\n"
+	  "  --json        print the gateway's answer as JSON\n" },
+	{ "case", "qr", ctl_case_qr, false,
+	  "NUMBER --out FILE [--format png|svg]\n                [--module N]",
+	  "save the QR code of a case's tracking page",
+	  "  --out FILE      where to write it; - writes to stdout\n"
+	  "  --format F      png or svg (default: svg when FILE ends in .svg, else png)\n"
+	  "  --module N      pixels per module, 1 to 32 (default 8)\n" },
+	{ "case", "stats", ctl_case_stats, false,
+	  "[--month YYYY-MM | --quarter YYYY-QN |\n"
+	  "                --from DATE --to DATE] [--csv FILE | --json]",
+	  "case statistics for a month, quarter or date range",
+	  "  --month 2026-11         a calendar month (default: this month)\n"
+	  "  --quarter 2026-Q4       a quarter\n"
+	  "  --from D --to D         dates such as 2026-11-01; both days are included\n"
+	  "  --csv FILE              write the full statistics as CSV (UTF-8 with a BOM, for\n"
+	  "                          Excel) instead of the summary; - writes to stdout\n"
+	  "  --json                  print the gateway's answer as JSON\n" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

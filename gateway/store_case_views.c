@@ -139,6 +139,8 @@ int store_case_find(struct store *s, const struct store_case_query *f, json_t **
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		json_t *o = row_json(q, "total");
 		total = sqlite3_column_int64(q, 11);
+		store_json_time(s, o, "created_at", q, 8);
+		store_json_time(s, o, "due_at", q, 9);
 		json_object_set_new(o, "overdue", json_boolean(sqlite3_column_int(q, 10)));
 		json_object_set_new(o, "major", json_boolean(sqlite3_column_int(q, 7)));
 		json_array_append_new(list, o);
@@ -212,4 +214,15 @@ int store_case_resident_openid(struct store *s, const char *account, char openid
 	sqlite3_reset(q);
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0
 						       : store_db_err(s, e, "reading a resident");
+}
+
+bool store_case_unfollowed(struct store *s, const char *account)
+{
+	sqlite3_stmt *q = store_cq(s, CST_UNFOLLOWED);
+	bool yes;
+
+	store_bind_text(q, 1, account);
+	yes = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_reset(q);
+	return yes;
 }

@@ -82,6 +82,8 @@ const char *const store_case_sql[CST_COUNT] = {
 	[CST_OPENID] = "SELECT coalesce(openid, '') FROM residents WHERE account = ?1"
 		       " AND deleted_at IS NULL AND opt_out_wechat = 0",
 	[CST_NOTICE_CASE] = "UPDATE notices SET case_id = ?2 WHERE id = ?1",
+	[CST_UNFOLLOWED] = "SELECT 1 FROM residents WHERE account = ?1 AND deleted_at IS NULL"
+			   " AND coalesce(openid, '') = ''",
 };
 
 int store_case_insert(struct store *s, const struct store_case_new *c, const char *prefix,

@@ -130,6 +130,9 @@ int store_case_message(struct store *s, int64_t case_id, struct notice *n, const
 int store_case_resident_openid(struct store *s, const char *account, char openid[136],
 			       struct err *e);
 
+/* Whether account is a resident who does not follow the Official Account (yet). */
+bool store_case_unfollowed(struct store *s, const char *account);
+
 /* Statistics over cases created in [from_ms, to_ms): see case_stats.h for the shape. */
 int store_case_stats(struct store *s, int64_t from_ms, int64_t to_ms, int64_t now_ms, json_t **out,
 		     struct err *e);

@@ -112,6 +112,7 @@ enum cst {
 	CST_MSG_OB,
 	CST_OPENID,
 	CST_NOTICE_CASE,
+	CST_UNFOLLOWED,
 	CST_COUNT
 };
 extern const char *const store_case_sql[CST_COUNT];

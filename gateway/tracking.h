@@ -45,6 +45,9 @@ bool tracking_limiter_allow(struct tracking_limiter *l, const char *client, int6
 int tracking_page_html(const json_t *view, const char *page_url, char **out, struct err *e);
 /* The page for an unknown token (the same for every unknown token). Static, do not free. */
 const char *tracking_page_not_found(void);
+/* The "follow in WeChat" page: the binding QR code image at image_url (WeChat's), with how
+ * to use it. *out malloc'd. */
+int tracking_page_follow(const char *image_url, char **out, struct err *e);
 /* The page for a client over its rate limit. Static. */
 const char *tracking_page_too_many(void);
 

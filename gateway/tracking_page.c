@@ -384,3 +384,25 @@ const char *tracking_page_too_many(void)
 {
 	return PAGE_STATIC("请求过于频繁，请稍后再试", "请一分钟后刷新本页。");
 }
+
+int tracking_page_follow(const char *image_url, char **out, struct err *e)
+{
+	struct page p = { 0 };
+
+	add(&p, PAGE_HEAD "<title>关注公众号</title>");
+	add(&p, page_css);
+	add(&p,
+	    "</head><body><header><h1>关注公众号</h1></header><main><section class=\"f\">"
+	    "<p>长按识别二维码，关注后即可在微信中接收办理进度。</p><figure><img alt=\"关注二维码\" "
+	    "style=\"max-width:70%\" src=\"");
+	add_esc(&p, image_url);
+	add(&p,
+	    "\"></figure><p>二维码7天内有效，仅可使用一次。</p></section></main></body>"
+	    "</html>\n");
+	if (p.rc != 0) {
+		free(p.buf);
+		return err_set(e, ERR_NOMEM, NULL, "Out of memory for the follow page.");
+	}
+	*out = p.buf;
+	return 0;
+}

@@ -41,6 +41,10 @@ A dispatcher key is in var/demo-dispatcher.key. In another terminal:
       --start "\$(TZ=Asia/Shanghai date -d '-10 min' '+%Y-%m-%d %H:%M')" --end "\$(TZ=Asia/Shanghai date -d '+4 hours' '+%Y-%m-%d %H:%M')" \\
       --reason 主管道爆裂抢修 --hotline 0571-87654321
 
+  # a hotline case: routed to the pipe network, the caller gets a tracking link
+  $bin/gatewayctl case create --kind repair --category leak --source phone --name 张三 \
+      --mobile 13812345678 --area 3301020010103 --content 楼道水管漏水 --accept --dispatch
+
 Messages land in var/sent-sms.jsonl and var/sent-wechat.jsonl (planned notices wait
 outside 08:00-21:00 local time). Ctrl-C stops the daemon.
 EOT

@@ -234,7 +234,9 @@ def report(count, results):
         print(f"{r['label']:26} {r['rps']:9.0f} {r['p99']:8.2f} {r['bytes']:7.0f} "
               f"{r['cpu_share']:12.2f}x {r['non2xx'] + r['sock_errors']:7}  "
               f"{'PASS' if ok else 'MISS'}")
-    print(f"targets: >= {TARGET_RPS} req/s and p99 < {TARGET_P99_MS:.0f} ms per endpoint")
+    print(f"targets: >= {TARGET_RPS} req/s and p99 < {TARGET_P99_MS:.0f} ms per endpoint "
+          f"(wrk shares the machine's {os.cpu_count()} cores; load average at the end "
+          f"{os.getloadavg()[0]:.1f})")
 
 
 def main():

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.parse
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -315,6 +316,33 @@ def tracking_page_json_masking_and_404s(env):
         eq(st, 404, "JSON for %r" % t)
         answers.add(json.dumps(j))
     eq(len(answers), 2, "the same 404 for every bad token (one page, one JSON)")
+
+
+@test
+def page_offers_follow_in_wechat_and_case_messages_use_the_real_providers(env):
+    cl = fc.Cloud(env, sms=("ali",), wechat=("wx",))
+    rs = cl.people(2)
+    d = cl.d
+    c = create(d, leak(dispatch=False, complainant={"mobile": rs[0]["mobile"],
+                                                    "account": rs[0]["account"]}))
+    tok = token_of(c)
+    st, v = d.get("/api/v1/track/" + tok, key=None)
+    eq(v["wechat_follow"], "/t/%s/wechat" % tok, "the follow link for a resident")
+    st, page = d.get("/t/%s/wechat" % tok, key=None)
+    eq(st, 200, "the follow page")
+    check("showqrcode?ticket=" in page, "WeChat's binding QR image on the page")
+    eq(d.get("/t/%s/wechat" % ("A" * 24), key=None)[0], 404, "follow for an unknown token")
+    other = create(d, leak(dispatch=False, complainant={"mobile": "13900000077"}))
+    st, v = d.get("/api/v1/track/" + token_of(other), key=None)
+    eq(v["wechat_follow"], None, "no follow link without a resident")
+    # The accepted message went through Alibaba with the case template and its number.
+    def sent(x):
+        q = " ".join(v for _, v in x.req.query())
+        return q + " " + urllib.parse.unquote_plus(x.req.body.decode("utf-8", "replace"))
+
+    wait_until(lambda: any(c["number"] in sent(x) and fc.ALI_TEMPLATES["case_accepted"]
+                           in sent(x) for x in cl.ali.snapshot()), 15,
+               "the case SMS at Alibaba with its template")
 
 
 @test
