@@ -41,6 +41,10 @@ static void fill_msg(struct worker *w, struct slot *s, struct prov_msg *m)
 	m->vars = s->notice->vars;
 	m->nvars = s->notice->nvars;
 	m->url = NULL;
+	/* A case's message links to its tracking page: WeChat opens it from the message. */
+	for (size_t i = 0; i < m->nvars; i++)
+		if (strcmp(m->vars[i].name, "link") == 0)
+			m->url = m->vars[i].value;
 }
 
 void worker_batch_free(struct batch *b)

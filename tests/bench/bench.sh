@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# make bench: needs nginx as the loopback sink and wrk as the load generator of the tracking
-# page (both installed here when root on Debian).
+# make bench: needs nginx as the loopback sink (installed here when root on Debian).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-missing=()
-command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-if [ "${#missing[@]}" -gt 0 ]; then
+if ! command -v nginx >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
-      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light ||
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; }
   else
-    echo "bench: missing ${missing[*]}; run as root: apt-get install -y ${missing[*]}" >&2; exit 1
+    echo "bench: nginx is missing; run as root: apt-get install -y nginx-light" >&2; exit 1
+  fi
+fi
+# The tracking page's benchmark drives gatewayd with wrk; checked first so that a missing
+# wrk stops the run before the long parts, not after them.
+if ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk ||
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+  else
+    echo "bench: wrk is missing; run as root: apt-get install -y wrk" >&2; exit 1
   fi
 fi
 python3 tests/bench/bench.py "$@"

@@ -346,6 +346,23 @@ def page_offers_follow_in_wechat_and_case_messages_use_the_real_providers(env):
 
 
 @test
+def a_follower_gets_the_case_by_wechat_with_the_page_as_its_link(env):
+    cl = fc.Cloud(env, sms=("ali",), wechat=("wx",))
+    rs = cl.people(1, with_openid=True)
+    c = create(cl.d, leak(dispatch=False, complainant={"mobile": rs[0]["mobile"],
+                                                       "account": rs[0]["account"]}))
+
+    def template_sends():
+        return [x.req.json() for x in cl.wx.snapshot() if "template/send" in x.req.path]
+
+    wait_until(lambda: any(m.get("url") == c["tracking_url"] for m in template_sends()), 15,
+               "a WeChat template message linking to the tracking page")
+    m = [m for m in template_sends() if m.get("url") == c["tracking_url"]][0]
+    eq(m["template_id"], fc.WX_TEMPLATES["case_accepted"], "the case template")
+    eq(m["data"]["character_string1"]["value"], c["number"], "the number as a keyword")
+
+
+@test
 def tracking_is_rate_limited_per_client(env):
     _, d = setup(env, overrides={"tracking": {"rate_per_minute": 5}})
     tok = token_of(create(d, leak()))
