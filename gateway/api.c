@@ -242,6 +242,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/track/{}", 0, BODY_NONE, api_track_json },
 	{ "GET", "/t/{}", 0, BODY_NONE, api_track_page },
 	{ "GET", "/t/{}/wechat", 0, BODY_NONE, api_track_wechat },
+	{ "GET", "/t/{}/qr.svg", 0, BODY_NONE, api_track_qr },
 	{ "GET", "/callbacks/wechat", 0, BODY_NONE, api_cb_wechat_verify },
 	{ "POST", "/callbacks/wechat", 0, BODY_RAW, api_cb_wechat_push },
 	{ "POST", "/callbacks/{}/receipts", 0, BODY_RAW, api_cb_receipts },
@@ -428,6 +429,7 @@ static void handle(void *ctx, const struct http_in *in, struct http_out *out)
 		out->body = c.text;
 		out->body_len = c.text_len ? c.text_len : strlen(c.text);
 		memcpy(out->disposition, c.disposition, sizeof(out->disposition));
+		out->cache_control = c.cache_control;
 	} else {
 		answer_json(out, c.status, result);
 	}

@@ -246,7 +246,7 @@ int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e)
 int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e)
 {
 	json_t *view = NULL;
-	char url[320];
+	char qr[64];
 	int rc = ready(a, e);
 
 	(void)out;
@@ -267,8 +267,35 @@ int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e)
 	if (rc < 0)
 		return rc;
 	follow_link(a, c, view);
-	cases_track_url(&a->cases, c->params[0], url);
-	rc = tracking_page_html(view, url, &c->text, e);
+	snprintf(qr, sizeof(qr), "/t/%.*s/qr.svg", TRACK_TOKEN_LEN, c->params[0]);
+	rc = tracking_page_html(view, qr, &c->text, e);
 	json_decref(view);
+	return rc;
+}
+
+/* The page's QR code: the same for the life of the case, so the browser may keep it. */
+int api_track_qr(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	struct qr *code = NULL;
+	char url[320];
+	int rc = ready(a, e);
+
+	(void)out;
+	if (rc < 0)
+		return rc;
+	if (limited(a, c)) {
+		c->status = 429;
+		c->text_type = "text/html; charset=utf-8";
+		c->text = strdup(tracking_page_too_many());
+		return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
+	}
+	if (!cases_token_known(c->store, c->params[0]))
+		return err_set(e, ERR_NOTFOUND, "token", "no such case");
+	cases_track_url(&a->cases, c->params[0], url);
+	if ((rc = qr_encode(url, &code, e)) == 0)
+		rc = qr_svg(code, 4, 0, &c->text, e);
+	qr_free(code);
+	c->text_type = "image/svg+xml";
+	c->cache_control = "private, max-age=86400";
 	return rc;
 }

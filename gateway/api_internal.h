@@ -28,6 +28,7 @@ struct call {
 	const char *text_type; /* its content type */
 	size_t text_len; /* its length when it is binary (0: strlen) */
 	char disposition[128]; /* Content-Disposition of a download, or "" */
+	const char *cache_control; /* static; NULL: no-store */
 	char actor[64]; /* the API key's name: who does what the request asks */
 };
 
@@ -86,6 +87,7 @@ int api_case_qr(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_case_stats(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_track_qr(struct api *a, struct call *c, json_t **out, struct err *e);
 /* The account behind the token in c->params[0]; ERR_NOTFOUND also when rate-limited. */
 int api_track_account(struct api *a, struct call *c, char account[64], struct err *e);
 /* api_callbacks.c: the binding QR page behind the tracking page's "follow in WeChat". */

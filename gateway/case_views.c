@@ -162,23 +162,19 @@ static json_t *public_promises(const struct cases_env *env, json_t *clocks, int6
 	return p;
 }
 
-static json_t *public_view(const struct cases_env *env, struct store *s, json_t *raw,
-			   int64_t now_ms)
+static json_t *public_view(const struct cases_env *env, json_t *raw, int64_t now_ms)
 {
-	char name[64], phone[16] = "", area[160] = "", iso[32], created[32];
+	char name[64], phone[16] = "", iso[32], created[32];
 	enum case_state st = CS_RECEIVED;
 	int64_t promised;
 	bool late = false, prov = false;
 	int cat = case_rules_category(env->rules, sget(raw, "category"));
-	struct err e;
+	const char *area = sget(raw, "area_name");
 	json_t *promises;
 
 	mask_name(sget(raw, "name"), name, sizeof(name));
 	if (sget(raw, "mobile")[0])
 		phone_mask(sget(raw, "mobile"), phone);
-	if (sget(raw, "area")[0] &&
-	    store_area_label(s, sget(raw, "area"), NULL, area, sizeof(area), NULL, &e) < 0)
-		area[0] = '\0';
 	case_state_parse(sget(raw, "state"), &st);
 	promises = public_promises(env, json_object_get(raw, "clocks"), now_ms, &promised, &late,
 				   &prov);
@@ -219,7 +215,7 @@ int cases_public(const struct cases_env *env, struct store *s, const char *token
 	}
 	if (rc < 0)
 		return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "token", "no such case") : rc;
-	*out = public_view(env, s, raw, now_ms);
+	*out = public_view(env, raw, now_ms);
 	json_decref(raw);
 	return *out ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
@@ -238,4 +234,12 @@ int cases_account(struct store *s, const char *token, char account[64], struct e
 		snprintf(account, 64, "%s", sget(raw, "account"));
 	json_decref(raw);
 	return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "token", "no such case") : rc;
+}
+
+bool cases_token_known(struct store *s, const char *token)
+{
+	char hash[65];
+
+	tracking_token_hash(token, hash);
+	return store_case_token_known(s, hash) && tracking_token_valid(token);
 }

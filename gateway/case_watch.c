@@ -75,7 +75,7 @@ int cases_watch_tick(const struct cases_env *env, struct store *s, int64_t now_m
 static void *watch_main(void *arg)
 {
 	struct case_watch *w = arg;
-	struct timespec ts = { 0, WATCH_PERIOD_MS * 1000000L };
+	struct timespec ts = { WATCH_PERIOD_MS / 1000, (WATCH_PERIOD_MS % 1000) * 1000000L };
 	struct err e;
 
 	while (!atomic_load(w->stop)) {

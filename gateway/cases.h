@@ -63,6 +63,8 @@ int cases_get(const struct cases_env *env, struct store *s, const char *number, 
  * ERR_NOTFOUND, the same for a malformed and an unknown token. */
 int cases_public(const struct cases_env *env, struct store *s, const char *token, int64_t now_ms,
 		 json_t **out, struct err *e);
+/* Whether token is a well-formed token of a case. */
+bool cases_token_known(struct store *s, const char *token);
 /* The account of the resident behind a tracking token (64 bytes), for the "follow in
  * WeChat" link. ERR_NOTFOUND for a bad token or a case without an account. */
 int cases_account(struct store *s, const char *token, char account[64], struct err *e);

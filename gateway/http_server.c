@@ -46,7 +46,8 @@ static enum MHD_Result send_out(struct MHD_Connection *c, struct http_out *out)
 		MHD_add_response_header(r, "Content-Type", out->content_type);
 	if (out->disposition[0])
 		MHD_add_response_header(r, "Content-Disposition", out->disposition);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Cache-Control",
+				out->cache_control ? out->cache_control : "no-store");
 	ret = MHD_queue_response(c, (unsigned)out->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -55,7 +56,7 @@ static enum MHD_Result send_out(struct MHD_Connection *c, struct http_out *out)
 static enum MHD_Result send_too_big(struct http_server *srv, struct MHD_Connection *c,
 				    const char *method, const char *url)
 {
-	struct http_out out = { 413, "application/json", strdup(too_big_body), 0, "" };
+	struct http_out out = { 413, "application/json", strdup(too_big_body), 0, "", NULL };
 
 	out.body_len = out.body ? strlen(out.body) : 0;
 	if (srv->opts.refused)
@@ -127,7 +128,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_server *srv = cls;
 	struct upload *u = *con_cls;
 	struct http_in in;
-	struct http_out out = { 500, NULL, NULL, 0, "" };
+	struct http_out out = { 500, NULL, NULL, 0, "", NULL };
 	char client[INET6_ADDRSTRLEN] = "";
 
 	(void)version;

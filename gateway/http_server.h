@@ -26,6 +26,7 @@ struct http_out {
 	char *body; /* malloc'd, freed by the server */
 	size_t body_len;
 	char disposition[128]; /* Content-Disposition when not "" (downloads) */
+	const char *cache_control; /* static; NULL: "no-store" */
 };
 
 /* Value of a query parameter, or NULL. */

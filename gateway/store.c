@@ -6,6 +6,7 @@
  * message is never turned back into sent). Times are Unix milliseconds. */
 #include "store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,11 +318,22 @@ int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what)
 	return 0;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation: the tracking page's
+ * threads fight over it, and nothing here reads the statistics. Must run before SQLite
+ * initialises, hence once, before the first open. */
+static void sqlite_once(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, struct store **out, struct err *e)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	struct store *s = calloc(1, sizeof(*s));
 	int rc = ERR_IO;
 
+	pthread_once(&once, sqlite_once);
 	if (s == NULL)
 		return err_set(e, ERR_NOMEM, NULL, "out of memory opening the database");
 	s->utc_offset_min = 480;

@@ -226,3 +226,14 @@ bool store_case_unfollowed(struct store *s, const char *account)
 	sqlite3_reset(q);
 	return yes;
 }
+
+bool store_case_token_known(struct store *s, const char *token_hash)
+{
+	sqlite3_stmt *q = store_cq(s, CST_TOKEN_KNOWN);
+	bool yes;
+
+	store_bind_text(q, 1, token_hash);
+	yes = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_reset(q);
+	return yes;
+}

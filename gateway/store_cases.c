@@ -63,12 +63,15 @@ const char *const store_case_sql[CST_COUNT] = {
 			     " numbers = CASE WHEN length(numbers) < 400 THEN numbers || ',' || ?3"
 			     " ELSE numbers END WHERE id = ?1",
 	[CST_CLUSTER_REPORTED] = "UPDATE case_clusters SET reported_at = ?2 WHERE id = ?1",
+	/* The area's name as the public sees it: a building with its community in front. */
 	[CST_ROW_BY_NUMBER] =
-		"SELECT c.*, a.name AS area_name FROM cases c LEFT JOIN areas a ON a.code = c.area"
-		" WHERE c.number = ?",
+		"SELECT c.*, CASE WHEN a.level = 'building' THEN coalesce(p.name, '') || a.name"
+		" ELSE a.name END AS area_name FROM cases c LEFT JOIN areas a ON a.code = c.area"
+		" LEFT JOIN areas p ON p.code = a.parent WHERE c.number = ?",
 	[CST_ROW_BY_HASH] =
-		"SELECT c.*, a.name AS area_name FROM cases c LEFT JOIN areas a ON a.code = c.area"
-		" WHERE c.token_hash = ?",
+		"SELECT c.*, CASE WHEN a.level = 'building' THEN coalesce(p.name, '') || a.name"
+		" ELSE a.name END AS area_name FROM cases c LEFT JOIN areas a ON a.code = c.area"
+		" LEFT JOIN areas p ON p.code = a.parent WHERE c.token_hash = ?",
 	[CST_CLOCKS_OF] =
 		"SELECT clock, start_at, due_at, warn_at, provisional, met_at,"
 		" warned_at, breached_at FROM case_clocks WHERE case_id = ? ORDER BY clock",
@@ -82,6 +85,7 @@ const char *const store_case_sql[CST_COUNT] = {
 	[CST_OPENID] = "SELECT coalesce(openid, '') FROM residents WHERE account = ?1"
 		       " AND deleted_at IS NULL AND opt_out_wechat = 0",
 	[CST_NOTICE_CASE] = "UPDATE notices SET case_id = ?2 WHERE id = ?1",
+	[CST_TOKEN_KNOWN] = "SELECT 1 FROM cases WHERE token_hash = ?1",
 	[CST_UNFOLLOWED] = "SELECT 1 FROM residents WHERE account = ?1 AND deleted_at IS NULL"
 			   " AND coalesce(openid, '') = ''",
 };

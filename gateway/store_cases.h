@@ -130,6 +130,8 @@ int store_case_message(struct store *s, int64_t case_id, struct notice *n, const
 int store_case_resident_openid(struct store *s, const char *account, char openid[136],
 			       struct err *e);
 
+/* Whether a case has this token hash. */
+bool store_case_token_known(struct store *s, const char *token_hash);
 /* Whether account is a resident who does not follow the Official Account (yet). */
 bool store_case_unfollowed(struct store *s, const char *account);
 

@@ -113,6 +113,7 @@ enum cst {
 	CST_OPENID,
 	CST_NOTICE_CASE,
 	CST_UNFOLLOWED,
+	CST_TOKEN_KNOWN,
 	CST_COUNT
 };
 extern const char *const store_case_sql[CST_COUNT];

@@ -39,10 +39,10 @@ bool tracking_limiter_allow(struct tracking_limiter *l, const char *client, int6
 
 /* ---- the page ---- */
 /* The public page of a case as HTML (UTF-8): *out malloc'd, NUL-terminated.
- * view: the public view (see docs/api.md "GET /api/v1/track/{token}"); page_url: the page's
- * own public URL, shown as a QR code (inline SVG) to pass the page on. Every text from view
- * is HTML-escaped. */
-int tracking_page_html(const json_t *view, const char *page_url, char **out, struct err *e);
+ * view: the public view (see docs/api.md "GET /api/v1/track/{token}"); qr_src: the relative
+ * URL of the page's own QR code image, shown to pass the page on (NULL: none). Every text
+ * from view is HTML-escaped. */
+int tracking_page_html(const json_t *view, const char *qr_src, char **out, struct err *e);
 /* The page for an unknown token (the same for every unknown token). Static, do not free. */
 const char *tracking_page_not_found(void);
 /* The "follow in WeChat" page: the binding QR code image at image_url (WeChat's), with how

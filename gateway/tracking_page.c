@@ -5,7 +5,6 @@
  * already masked, and this file never unmasks or adds any. Missing or mistyped fields are
  * shown as absent, never trusted. The QR code of the page's own URL lets it be passed on. */
 #include "tracking.h"
-#include "qr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include <string.h>
 
 #define PAGE_CAP (512 * 1024) /* a case with a very long history is still far below */
-#define PAGE_QR_PX 4
 #define PAGE_NONE "—"
 
 #define PAGE_FONT                                                                                  \
@@ -49,7 +47,7 @@ static const char page_css[] =
 	"li:first-child:before{background:#1664c0}li span{color:#86909c;font-size:13px;"
 	"margin-right:8px}li p{margin:2px 0 0;color:#4e5969;font-size:14px}"
 	".f{text-align:center}.f p{margin:4px 0}a{color:#1664c0}figure{margin:8px 0 0}"
-	"figure svg{display:block;margin:0 auto;max-width:60%;height:auto}"
+	"figure img{display:block;margin:0 auto;max-width:60%;height:auto}"
 	"figcaption{color:#86909c;font-size:13px}</style>";
 
 /* The page being written. The first failure sticks and later appends do nothing, so the
@@ -302,13 +300,12 @@ static bool relative_url(const char *u)
 	return u[strcspn(u, ":/?#")] != ':';
 }
 
-/* The hotline, the WeChat follow link and the QR code of the page itself. */
-static int page_footer(struct page *p, const json_t *view, const char *page_url, struct err *e)
+/* The hotline, the WeChat follow link and the QR code of the page itself (an image the
+ * browser fetches once and keeps: the code never changes, and drawing it is most of the
+ * work of a page). */
+static int page_footer(struct page *p, const json_t *view, const char *qr_src, struct err *e)
 {
 	const char *hotline = jstr(view, "hotline"), *follow = jstr(view, "wechat_follow");
-	struct qr *q = NULL;
-	char *svg = NULL;
-	int rc = 0;
 
 	add(p, "<section class=\"f\">");
 	if (hotline) {
@@ -323,24 +320,17 @@ static int page_footer(struct page *p, const json_t *view, const char *page_url,
 		add_esc(p, follow);
 		add(p, "\">关注公众号，接收办理进度</a></p>");
 	}
-	if (page_url && *page_url) {
-		rc = qr_encode(page_url, &q, e);
-		if (rc == 0)
-			rc = qr_svg(q, PAGE_QR_PX, 1, &svg, e);
-		if (rc != 0)
-			goto out;
-		add(p, "<figure>");
-		add(p, svg);
-		add(p, "<figcaption>扫码查看进度</figcaption></figure>");
+	if (qr_src && *qr_src && relative_url(qr_src)) {
+		add(p, "<figure><img width=\"180\" height=\"180\" alt=\"本页二维码\" src=\"");
+		add_esc(p, qr_src);
+		add(p, "\"><figcaption>扫码查看进度</figcaption></figure>");
 	}
 	add(p, "</section>");
-out:
-	free(svg);
-	qr_free(q);
-	return rc;
+	(void)e;
+	return 0;
 }
 
-int tracking_page_html(const json_t *view, const char *page_url, char **out, struct err *e)
+int tracking_page_html(const json_t *view, const char *qr_src, char **out, struct err *e)
 {
 	struct page p = { 0 };
 	int rc;
@@ -349,7 +339,7 @@ int tracking_page_html(const json_t *view, const char *page_url, char **out, str
 	page_summary(&p, view);
 	page_promises(&p, view);
 	page_history(&p, view);
-	rc = page_footer(&p, view, page_url, e);
+	rc = page_footer(&p, view, qr_src, e);
 	if (rc != 0)
 		goto out;
 	add(&p, "</main></body></html>\n");

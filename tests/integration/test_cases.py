@@ -305,6 +305,12 @@ def tracking_page_json_masking_and_404s(env):
     for secret in (PHONE, NAME, "2单元501", "内部备注"):
         check(secret not in page, "%r leaked into the page" % secret)
     check(c["number"] in page and "138****5678" in page, "number and masked phone on page")
+    check('src="/t/%s/qr.svg"' % tok in page, "the page shows its own QR code")
+    st, svg = d.get("/t/%s/qr.svg" % tok, key=None)
+    eq(st, 200, "the page's QR code")
+    check(svg.startswith("<?xml") and "<svg" in svg, "an SVG image")
+    check("max-age" in d.last_headers.get("Cache-Control", ""), "the browser may keep it")
+    eq(d.get("/t/%s/qr.svg" % ("A" * 24), key=None)[0], 404, "no QR for an unknown token")
     bad = ["A" * 24, tok[:-1] + ("B" if tok[-1] != "B" else "C"), tok[:23], tok + "x",
            "%2e%2e", "!" * 24]
     answers = set()
