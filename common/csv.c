@@ -289,3 +289,68 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct err *e)
 		rec->fields[i] = r->buf + ps.off[i];
 	return 1;
 }
+
+void csv_writer_init(struct csv_writer *w, size_t max)
+{
+	memset(w, 0, sizeof(*w));
+	w->max = max;
+}
+
+void csv_writer_raw(struct csv_writer *w, const char *s, size_t n)
+{
+	if (w->err != 0)
+		return;
+	if (w->len + n + 1 > w->max) {
+		w->err = ERR_TOOBIG;
+		return;
+	}
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		char *p;
+
+		while (cap < w->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(w->p, cap)) == NULL) {
+			w->err = ERR_NOMEM;
+			return;
+		}
+		w->p = p;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+void csv_writer_field(struct csv_writer *w, const char *v, bool last)
+{
+	if (v == NULL)
+		v = "";
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		csv_writer_raw(w, v, strlen(v));
+	} else {
+		csv_writer_raw(w, "\"", 1);
+		for (const char *q; (q = strchr(v, '"')) != NULL; v = q + 1) {
+			csv_writer_raw(w, v, (size_t)(q - v) + 1);
+			csv_writer_raw(w, "\"", 1);
+		}
+		csv_writer_raw(w, v, strlen(v));
+		csv_writer_raw(w, "\"", 1);
+	}
+	csv_writer_raw(w, last ? "\r\n" : ",", last ? 2 : 1);
+}
+
+int csv_writer_finish(struct csv_writer *w, char **out, size_t *len)
+{
+	if (w->err == 0 && w->p == NULL)
+		csv_writer_raw(w, "", 0);
+	if (w->err != 0) {
+		free(w->p);
+		w->p = NULL;
+		return w->err;
+	}
+	w->p[w->len] = '\0';
+	*out = w->p;
+	*len = w->len;
+	w->p = NULL;
+	return 0;
+}

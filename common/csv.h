@@ -5,6 +5,7 @@
 #ifndef COMMON_CSV_H
 #define COMMON_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -33,5 +34,24 @@ void csv_cleanup(struct csv_reader *r);
  * e naming the line; after an error the reader has skipped to the next line, so the caller
  * may report it and go on. */
 int csv_next(struct csv_reader *r, struct csv_record *rec, struct err *e);
+
+/* ---- writing (reports for Excel) ---- */
+/* A growing buffer with a hard cap; the first failure sticks and later writes do nothing,
+ * so a report is written without an error check per field. */
+struct csv_writer {
+	char *p;
+	size_t len, cap, max;
+	int err; /* 0, ERR_NOMEM or ERR_TOOBIG */
+};
+/* max: the most bytes the output may have. */
+void csv_writer_init(struct csv_writer *w, size_t max);
+/* Bytes as they are (a BOM, a header line). */
+void csv_writer_raw(struct csv_writer *w, const char *s, size_t n);
+/* One field as RFC 4180 has it (quoted, quotes doubled, when it holds a comma, a quote or a
+ * line break; NULL writes an empty field), then a comma, or CRLF after the last field. */
+void csv_writer_field(struct csv_writer *w, const char *v, bool last);
+/* Ends the output with a NUL (not counted in *len) and hands it over (*out malloc'd), or
+ * returns the sticky error (ERR_NOMEM, ERR_TOOBIG) with the buffer freed. */
+int csv_writer_finish(struct csv_writer *w, char **out, size_t *len);
 
 #endif

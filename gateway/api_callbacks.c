@@ -66,8 +66,11 @@ static int push(struct api *a, struct call *c, enum inbound_kind kind, struct er
 	json_t *sum = NULL;
 	int rc;
 
+	struct inbound_hook hook = { api_visit_reply, a };
+
 	rc = inbound_push(c->store, a->cfg, c->params[0], kind, http_in_query(c->in, "token"),
-			  c->in->body, c->in->body_len, api_now(a), &answer, &sum, e);
+			  c->in->body, c->in->body_len, api_now(a), a->cases.rules ? &hook : NULL,
+			  &answer, &sum, e);
 	if (rc < 0) {
 		log_warn("push to /callbacks/%.64s refused: %s", c->params[0], e->msg);
 		return rc;
@@ -327,11 +330,8 @@ int api_track_wechat(struct api *a, struct call *c, json_t **out, struct err *e)
 	if (rc == 0)
 		rc = binding_qr(a, c->store, account, &wx, image, &exp, e);
 	json_decref(wx);
-	if (rc == ERR_NOTFOUND) {
-		c->status = 404;
-		c->text = strdup(tracking_page_not_found());
-		return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
-	}
+	if (rc == ERR_NOTFOUND)
+		return api_track_page_status(c, 404, tracking_page_not_found(), e);
 	if (rc < 0)
 		return rc;
 	return tracking_page_follow(image, &c->text, e);

@@ -194,9 +194,17 @@ int api_case_stats(struct api *a, struct call *c, json_t **out, struct err *e)
 	return rc;
 }
 
-static bool limited(struct api *a, struct call *c)
+bool api_track_limited(struct api *a, struct call *c)
 {
 	return !tracking_limiter_allow(a->limiter, c->in->client ? c->in->client : "", api_now(a));
+}
+
+int api_track_page_status(struct call *c, int status, const char *page, struct err *e)
+{
+	c->status = status;
+	c->text_type = "text/html; charset=utf-8";
+	c->text = strdup(page);
+	return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
 
 /* The link the page offers when a WeChat account is configured and the case names a
@@ -218,7 +226,7 @@ int api_track_account(struct api *a, struct call *c, char account[64], struct er
 
 	if (rc < 0)
 		return rc;
-	if (limited(a, c))
+	if (api_track_limited(a, c))
 		return err_set(e, ERR_NOTFOUND, NULL, "rate limited");
 	return cases_account(c->store, c->params[0], account, e);
 }
@@ -229,7 +237,7 @@ int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e)
 
 	if (rc < 0)
 		return rc;
-	if (limited(a, c)) {
+	if (api_track_limited(a, c)) {
 		c->status = 429;
 		*out = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "too_many_requests",
 				 "message", "too many requests from this address; wait a minute",
@@ -253,17 +261,11 @@ int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e)
 	if (rc < 0)
 		return rc;
 	c->text_type = "text/html; charset=utf-8";
-	if (limited(a, c)) {
-		c->status = 429;
-		c->text = strdup(tracking_page_too_many());
-		return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
-	}
+	if (api_track_limited(a, c))
+		return api_track_page_status(c, 429, tracking_page_too_many(), e);
 	rc = cases_public(&a->cases, c->store, c->params[0], api_now(a), &view, e);
-	if (rc == ERR_NOTFOUND) {
-		c->status = 404;
-		c->text = strdup(tracking_page_not_found());
-		return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
-	}
+	if (rc == ERR_NOTFOUND)
+		return api_track_page_status(c, 404, tracking_page_not_found(), e);
 	if (rc < 0)
 		return rc;
 	follow_link(a, c, view);
@@ -283,12 +285,8 @@ int api_track_qr(struct api *a, struct call *c, json_t **out, struct err *e)
 	(void)out;
 	if (rc < 0)
 		return rc;
-	if (limited(a, c)) {
-		c->status = 429;
-		c->text_type = "text/html; charset=utf-8";
-		c->text = strdup(tracking_page_too_many());
-		return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
-	}
+	if (api_track_limited(a, c))
+		return api_track_page_status(c, 429, tracking_page_too_many(), e);
 	if (!cases_token_known(c->store, c->params[0]))
 		return err_set(e, ERR_NOTFOUND, "token", "no such case");
 	cases_track_url(&a->cases, c->params[0], url);

@@ -90,6 +90,20 @@ int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_track_qr(struct api *a, struct call *c, json_t **out, struct err *e);
 /* The account behind the token in c->params[0]; ERR_NOTFOUND also when rate-limited. */
 int api_track_account(struct api *a, struct call *c, char account[64], struct err *e);
+/* api_visits.c: a resident's SMS reply handed to the surveys and appointments (ctx: api). */
+int api_visit_reply(void *ctx, struct store *s, const char *phone, const char *text, int64_t now_ms,
+		    struct err *e);
+int api_appt_book(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_appt_change(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_survey_answer(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_visit_tasks(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_track_survey(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_track_appt(struct api *a, struct call *c, json_t **out, struct err *e);
+/* api_cases.c: whether the client is over the tracking pages' rate limit; a static page
+ * (tracking_page_not_found, ...) as the answer with status. */
+bool api_track_limited(struct api *a, struct call *c);
+int api_track_page_status(struct call *c, int status, const char *page, struct err *e);
+
 /* api_callbacks.c: the binding QR page behind the tracking page's "follow in WeChat". */
 int api_track_wechat(struct api *a, struct call *c, json_t **out, struct err *e);
 

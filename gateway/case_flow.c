@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "visits.h"
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -145,7 +146,7 @@ static int check_needs(struct store *s, const struct store_case *c, const struct
 }
 
 static void fill_change(enum case_action a, enum case_state to, int64_t now,
-			struct store_case_change *chg)
+			const char *satisfaction, struct store_case_change *chg)
 {
 	chg->state = case_state_name(to);
 	if (a == CA_ACCEPT)
@@ -156,9 +157,24 @@ static void fill_change(enum case_action a, enum case_state to, int64_t now,
 		chg->closed_ms = now;
 	chg->reopened = a == CA_REOPEN;
 	if (a == CA_VISIT)
-		chg->satisfaction = "satisfied";
+		chg->satisfaction = satisfaction ? satisfaction : "satisfied";
 	if (a == CA_REOPEN)
 		chg->satisfaction = "unsatisfied";
+}
+
+/* The return visit of this round, inside the return-visit limit of the case's class. */
+static int schedule_survey(const struct cases_env *env, struct store *s, const struct store_case *c,
+			   int64_t now, struct err *e)
+{
+	int cls = case_rules_class(env->rules, c->cls);
+	int64_t deadline = 0;
+	bool prov;
+
+	if (cls < 0 ||
+	    case_rules_due(env->rules, cls, CLOCK_RETURN_VISIT, env->cal, now,
+			   env->cfg->utc_offset_min, &deadline, &prov, e) != 0)
+		deadline = 0;
+	return surveys_schedule(env, s, c->id, c->reopen_count, now, deadline, now, e);
 }
 
 static int effects(const struct cases_env *env, struct store *s, const struct store_case *c,
@@ -170,7 +186,10 @@ static int effects(const struct cases_env *env, struct store *s, const struct st
 	switch (st->action) {
 	case CA_ACCEPT: return case_notify_customer(env, s, c, "case_accepted", NULL, now, e);
 	case CA_EXPLAIN: return case_notify_customer(env, s, c, "case_explained", st->note, now, e);
-	case CA_RESOLVE: return case_notify_customer(env, s, c, "case_resolved", NULL, now, e);
+	case CA_RESOLVE:
+		if (schedule_survey(env, s, c, now, e) < 0)
+			return e->code;
+		return case_notify_customer(env, s, c, "case_resolved", NULL, now, e);
 	case CA_DISPATCH:
 	case CA_REASSIGN:
 		case_notify_describe(env, s, c, line, sizeof(line));
@@ -201,7 +220,7 @@ int case_flow_apply(const struct cases_env *env, struct store *s, struct store_c
 	if ((st->action == CA_DISPATCH || st->action == CA_REASSIGN) &&
 	    (rc = pick_department(env, s, c, st, &chg, e)) < 0)
 		return rc;
-	fill_change(st->action, to, st->now_ms, &chg);
+	fill_change(st->action, to, st->now_ms, st->satisfaction, &chg);
 	if ((rc = store_case_change(s, c->id, c->version, &chg, st->now_ms, e)) < 0)
 		return rc;
 	if ((rc = store_case_event(s, c->id, st->now_ms, st->actor, case_action_name(st->action),
@@ -209,6 +228,7 @@ int case_flow_apply(const struct cases_env *env, struct store *s, struct store_c
 		return rc;
 	snprintf(c->state, sizeof(c->state), "%s", chg.state);
 	c->version++;
+	c->reopen_count += chg.reopened;
 	if (chg.department != NULL)
 		snprintf(c->department, sizeof(c->department), "%s", chg.department);
 	if ((rc = clocks_after(env, s, c, st->action, st->now_ms, e)) < 0)

@@ -81,6 +81,13 @@ static int render(const struct cases_env *env, const struct tmpl_var *vars, size
 int case_notify_customer(const struct cases_env *env, struct store *s, const struct store_case *c,
 			 const char *kind, const char *explanation, int64_t now_ms, struct err *e)
 {
+	return case_notify_customer_ex(env, s, c, kind, explanation, NULL, 0, now_ms, e);
+}
+
+int case_notify_customer_ex(const struct cases_env *env, struct store *s,
+			    const struct store_case *c, const char *kind, const char *explanation,
+			    const char *window, int urgent, int64_t now_ms, struct err *e)
+{
 	char link[320], due[32], *texts[2] = { NULL, NULL }, *vars_json = NULL;
 	struct notice n;
 	int rc, queued = 0;
@@ -98,6 +105,7 @@ int case_notify_customer(const struct cases_env *env, struct store *s, const str
 		{ "company", env->rules->company },
 		{ "hotline", env->rules->hotline },
 		{ "explanation", explanation ? explanation : "" },
+		{ "window", window ? window : "" },
 	};
 	if ((rc = render(env, vars, sizeof(vars) / sizeof(vars[0]), kind, texts, &vars_json, e)) <
 	    0)
@@ -106,6 +114,7 @@ int case_notify_customer(const struct cases_env *env, struct store *s, const str
 	n.kind = kind;
 	n.utility = "case";
 	n.channels = channels_of(env->cfg);
+	n.urgent = urgent;
 	n.text_sms = texts[0];
 	n.text_wechat = texts[1];
 	n.vars_json = vars_json;

@@ -2,14 +2,18 @@
  * request means, the Chinese labels of each group, and the CSV the service centre opens in
  * Excel. Called by the API's statistics endpoint and gatewayctl. Pure: no I/O, no clock.
  * The CSV is written here rather than with a library because it is a few quoted fields
- * per line; common/csv.c is the reader for the other direction. Its summary rows put each
- * rate in the column nearest in meaning: the on-time rates under 按时办结率, satisfaction
- * under 满意率, and the reopen rate (reopened / handled) under 办结率, with 数量 the
- * reopened cases and 已办结 the handled ones. */
+ * per line, through common/csv.c's writer. Its summary rows put each rate in the column
+ * nearest in meaning: the on-time rates under 按时办结率, satisfaction under 满意率, the
+ * reopen rate (reopened / handled) under 办结率 with 数量 the reopened cases and 已办结 the
+ * handled ones, the return visits' satisfaction under 满意率 with 数量 the surveys sent, and
+ * the appointments' total under 数量. The last three columns (回访响应率, 预约履约率,
+ * 预约爽约率) are filled on 合计, on those two rows and on every group row. */
 #include "case_stats.h"
+#include "csv.h"
 #include "case_fsm.h"
 #include "timefmt.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,9 +233,13 @@ static const struct {
 	const char *name, *title;
 	const char *(*label)(const struct case_rules *r, const char *key);
 } groups[] = {
-	{ "kind", "按类型", kind_label },     { "category", "按类别", category_label },
-	{ "source", "按来源", source_label }, { "department", "按部门", dept_label },
-	{ "agent", "按受理人", NULL },        { "area", "按区域", NULL },
+	{ "month", "按月", NULL },
+	{ "kind", "按类型", kind_label },
+	{ "category", "按类别", category_label },
+	{ "source", "按来源", source_label },
+	{ "department", "按部门", dept_label },
+	{ "agent", "按受理人", NULL },
+	{ "area", "按区域", NULL },
 };
 #define NGROUPS ((int)(sizeof(groups) / sizeof(groups[0])))
 
@@ -265,61 +273,11 @@ void case_stats_label(json_t *stats, const struct case_rules *r)
 
 /* ---- CSV ---- */
 
-struct csv_out {
-	char *p;
-	size_t len, cap;
-	int err; /* 0, ERR_NOMEM or ERR_TOOBIG; later writes are dropped */
-};
-
-static void out_add(struct csv_out *o, const char *s, size_t n)
-{
-	if (o->err != 0)
-		return;
-	if (o->len + n > CSV_MAX_BYTES) {
-		o->err = ERR_TOOBIG;
-		return;
-	}
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *p;
-
-		while (cap < o->len + n)
-			cap *= 2;
-		if ((p = realloc(o->p, cap)) == NULL) {
-			o->err = ERR_NOMEM;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-/* One field as RFC 4180 has it: quoted, with quotes doubled, when it holds a comma, a
- * quote or a line break. Then the separator: a comma, or CRLF after the last field. */
-static void out_field(struct csv_out *o, const char *v, bool last)
-{
-	if (v == NULL)
-		v = "";
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		out_add(o, v, strlen(v));
-	} else {
-		out_add(o, "\"", 1);
-		for (const char *q; (q = strchr(v, '"')) != NULL; v = q + 1) {
-			out_add(o, v, (size_t)(q - v) + 1);
-			out_add(o, "\"", 1);
-		}
-		out_add(o, v, strlen(v));
-		out_add(o, "\"", 1);
-	}
-	out_add(o, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
 /* One line of the report; the numbers are JSON values (NULL or null: an empty cell). */
 struct csv_line {
 	const char *group, *key, *name;
 	const json_t *count, *handled, *handling_rate, *on_time_rate, *satisfaction_rate;
+	const json_t *response_rate, *kept_rate, *missed_rate;
 };
 
 static void fmt_count(const json_t *v, char out[24])
@@ -341,50 +299,72 @@ static void fmt_rate(const json_t *v, char out[24])
 	snprintf(out, 24, "%.1f%%", x * 100.0);
 }
 
-static void out_line(struct csv_out *o, const struct csv_line *l)
+/* The columns after 名称, in the header's order. */
+#define NUMBER_COLUMNS 8
+
+static void out_line(struct csv_writer *o, const struct csv_line *l)
 {
-	char n[5][24];
+	char n[NUMBER_COLUMNS][24];
+	const json_t *rates[] = { l->handling_rate, l->on_time_rate, l->satisfaction_rate,
+				  l->response_rate, l->kept_rate,    l->missed_rate };
 
 	fmt_count(l->count, n[0]);
 	fmt_count(l->handled, n[1]);
-	fmt_rate(l->handling_rate, n[2]);
-	fmt_rate(l->on_time_rate, n[3]);
-	fmt_rate(l->satisfaction_rate, n[4]);
-	out_field(o, l->group, false);
-	out_field(o, l->key, false);
-	out_field(o, l->name, false);
-	for (int i = 0; i < 5; i++)
-		out_field(o, n[i], i == 4);
+	for (int i = 0; i < NUMBER_COLUMNS - 2; i++)
+		fmt_rate(rates[i], n[2 + i]);
+	csv_writer_field(o, l->group, false);
+	csv_writer_field(o, l->key, false);
+	csv_writer_field(o, l->name, false);
+	for (int i = 0; i < NUMBER_COLUMNS; i++)
+		csv_writer_field(o, n[i], i == NUMBER_COLUMNS - 1);
 }
 
 #define GET(obj, key) json_object_get((obj), (key))
 
 /* 合计, one 按时率 line per clock, 重开率 and 满意率. */
-static void out_summary(struct csv_out *o, const json_t *st)
+static void out_summary(struct csv_writer *o, const json_t *st)
 {
 	const json_t *on_time = GET(st, "on_time"), *sat = GET(st, "satisfaction");
+	const json_t *rv = GET(st, "return_visits"), *ap = GET(st, "appointments");
 
 	out_line(o,
 		 &(struct csv_line){ "合计", "", "全部", GET(st, "total"), GET(st, "handled"),
 				     GET(st, "handling_rate"),
-				     GET(GET(on_time, "resolution"), "rate"), GET(sat, "rate") });
+				     GET(GET(on_time, "resolution"), "rate"), GET(sat, "rate"),
+				     GET(rv, "response_rate"), GET(ap, "kept_rate"),
+				     GET(ap, "missed_rate") });
 	for (int c = 0; c < CLOCK_COUNT; c++) {
 		const char *name = case_clock_name((enum case_clock)c);
 		const json_t *clk = GET(on_time, name);
 
 		out_line(o,
 			 &(struct csv_line){ "按时率", name, case_clock_label((enum case_clock)c),
-					     GET(clk, "due"), NULL, NULL, GET(clk, "rate"), NULL });
+					     GET(clk, "due"), .on_time_rate = GET(clk, "rate") });
 	}
 	out_line(o,
 		 &(struct csv_line){ "重开率", "reopened", "重开", GET(st, "reopened"),
-				     GET(st, "handled"), GET(st, "reopen_rate"), NULL, NULL });
+				     GET(st, "handled"), .handling_rate = GET(st, "reopen_rate") });
 	out_line(o,
 		 &(struct csv_line){ "满意率", "satisfaction", "满意（含基本满意）",
-				     GET(sat, "answered"), NULL, NULL, NULL, GET(sat, "rate") });
+				     GET(sat, "answered"), .satisfaction_rate = GET(sat, "rate") });
 }
 
-static void out_groups(struct csv_out *o, const json_t *st)
+/* 回访 (the surveys sent, their satisfaction and response rate) and 预约. */
+static void out_visits(struct csv_writer *o, const json_t *st)
+{
+	const json_t *rv = GET(st, "return_visits"), *ap = GET(st, "appointments");
+
+	out_line(o,
+		 &(struct csv_line){ "回访", "return_visits", "回访（已发出）", GET(rv, "sent"),
+				     .satisfaction_rate = GET(GET(rv, "satisfaction"), "rate"),
+				     .response_rate = GET(rv, "response_rate") });
+	out_line(o,
+		 &(struct csv_line){ "预约", "appointments", "预约", GET(ap, "total"),
+				     .kept_rate = GET(ap, "kept_rate"),
+				     .missed_rate = GET(ap, "missed_rate") });
+}
+
+static void out_groups(struct csv_writer *o, const json_t *st)
 {
 	const json_t *by = GET(st, "by");
 
@@ -403,33 +383,36 @@ static void out_groups(struct csv_out *o, const json_t *st)
 					 groups[g].title, json_string_value(GET(row, "key")), name,
 					 GET(row, "count"), GET(row, "handled"),
 					 GET(row, "handling_rate"), GET(row, "on_time_rate"),
-					 GET(row, "satisfaction_rate") });
+					 GET(row, "satisfaction_rate"), GET(row, "response_rate"),
+					 GET(row, "kept_rate"), GET(row, "missed_rate") });
 		}
 	}
 }
 
 int case_stats_csv(const json_t *stats, char **out, size_t *len, struct err *e)
 {
-	static const char *const header[] = { "分组",   "键",     "名称",       "数量",
-					      "已办结", "办结率", "按时办结率", "满意率" };
-	struct csv_out o = { 0 };
+	static const char *const header[] = { "分组",       "键",         "名称",       "数量",
+					      "已办结",     "办结率",     "按时办结率", "满意率",
+					      "回访响应率", "预约履约率", "预约爽约率" };
+	const int ncols = (int)(sizeof(header) / sizeof(header[0]));
+	static_assert(sizeof(header) / sizeof(header[0]) == 3 + NUMBER_COLUMNS,
+		      "out_line writes group, key, name and the number columns");
+	struct csv_writer o;
+	int rc;
 
 	if (!json_is_object(stats))
 		return err_set(e, ERR_INVALID, NULL, "the statistics are not a JSON object");
-	out_add(&o, "\xEF\xBB\xBF", 3); /* the BOM tells Excel the file is UTF-8 */
-	for (int i = 0; i < 8; i++)
-		out_field(&o, header[i], i == 7);
+	csv_writer_init(&o, CSV_MAX_BYTES);
+	csv_writer_raw(&o, "\xEF\xBB\xBF", 3); /* the BOM tells Excel the file is UTF-8 */
+	for (int i = 0; i < ncols; i++)
+		csv_writer_field(&o, header[i], i == ncols - 1);
 	out_summary(&o, stats);
+	out_visits(&o, stats);
 	out_groups(&o, stats);
-	out_add(&o, "", 1); /* a NUL after the end, for callers that treat it as text */
-	if (o.err != 0) {
-		free(o.p);
-		return err_set(e, o.err, NULL,
-			       o.err == ERR_TOOBIG ? "the statistics CSV is over %u bytes"
-						   : "out of memory writing %u bytes of CSV",
+	if ((rc = csv_writer_finish(&o, out, len)) != 0)
+		return err_set(e, rc, NULL,
+			       rc == ERR_TOOBIG ? "the statistics CSV is over %u bytes"
+						: "out of memory writing %u bytes of CSV",
 			       CSV_MAX_BYTES);
-	}
-	*out = o.p;
-	*len = o.len - 1;
 	return 0;
 }

@@ -11,11 +11,15 @@
 #include "mask.h"
 #include "phone.h"
 #include "timefmt.h"
+#include "store_visits.h"
+#include "visits.h"
+#include "visits_internal.h"
 #include "tracking.h"
 
 static const char *const time_keys[] = { "created_at", "accepted_at", "resolved_at", "closed_at",
 					 "updated_at", "start_at",    "due_at",      "warn_at",
-					 "met_at",     "warned_at",   "breached_at", "at" };
+					 "met_at",     "warned_at",   "breached_at", "at",
+					 "end_at" };
 
 /* Every known time field of o from ms to ISO local time, in place. */
 static void iso_times(const struct cases_env *env, json_t *o)
@@ -67,6 +71,29 @@ static json_t *opt_string(const char *v)
 	return v && v[0] ? json_string(v) : json_null();
 }
 
+/* The case's appointments, return visits and the replies kept with it (unparsed ones
+ * included: staff read them). */
+static int add_visits(const struct cases_env *env, struct store *s, json_t *v, struct err *e)
+{
+	int64_t id = ms_of(v, "id");
+	json_t *appts = NULL, *surveys = NULL, *replies = NULL, *x;
+	size_t i;
+	int rc;
+
+	if ((rc = store_appt_list(s, id, &appts, e)) < 0 ||
+	    (rc = store_survey_list(s, id, &surveys, e)) < 0 ||
+	    (rc = store_case_replies(s, id, &replies, e)) < 0) {
+		json_decref(appts);
+		json_decref(surveys);
+		return rc;
+	}
+	json_array_foreach(appts, i, x) iso_times(env, x);
+	json_object_set_new(v, "appointments", appts);
+	json_object_set_new(v, "surveys", surveys);
+	json_object_set_new(v, "replies", replies);
+	return 0;
+}
+
 int cases_get(const struct cases_env *env, struct store *s, const char *number, int64_t now_ms,
 	      json_t **out, struct err *e)
 {
@@ -102,6 +129,10 @@ int cases_get(const struct cases_env *env, struct store *s, const char *number, 
 	{
 		iso_times(env, x);
 		json_object_set_new(x, "public", json_boolean(ms_of(x, "public")));
+	}
+	if ((rc = add_visits(env, s, v, e)) < 0) {
+		json_decref(v);
+		return rc;
 	}
 	*out = v;
 	return 0;
@@ -198,6 +229,31 @@ static json_t *public_view(const struct cases_env *env, json_t *raw, int64_t now
 		"wechat_follow", json_null());
 }
 
+/* The visit waiting for the resident and whether a survey waits for their answer, with
+ * the forms that answer them. */
+static void public_visits(const struct cases_env *env, struct store *s, int64_t case_id,
+			  const char *token, json_t *view)
+{
+	struct store_appt a;
+	struct store_survey v;
+	struct err e;
+	char window[80];
+
+	if (store_appt_of_case(s, case_id, &a, &e) == 0 && a.id != 0 && env->visit != NULL) {
+		appointments_window_text(env, a.start_ms, a.end_ms, window);
+		json_object_set_new(
+			view, "appointment",
+			json_pack("{s:s, s:s?, s:s, s:b, s:o}", "window", window, "type_label",
+				  appointments_type_label(appointments_type_of(a.type)), "status",
+				  a.status, "confirmed", strcmp(a.status, "confirmed") == 0, "form",
+				  json_sprintf("/t/%s/appointment", token)));
+	}
+	json_object_set_new(view, "survey_form", json_null());
+	if (store_survey_open(s, NULL, case_id, &v, &e) == 0 && v.id != 0 &&
+	    (strcmp(v.state, "sent") == 0 || strcmp(v.state, "phone") == 0))
+		json_object_set_new(view, "survey_form", json_sprintf("/t/%s/survey", token));
+}
+
 int cases_public(const struct cases_env *env, struct store *s, const char *token, int64_t now_ms,
 		 json_t **out, struct err *e)
 {
@@ -216,6 +272,8 @@ int cases_public(const struct cases_env *env, struct store *s, const char *token
 	if (rc < 0)
 		return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "token", "no such case") : rc;
 	*out = public_view(env, raw, now_ms);
+	if (*out != NULL)
+		public_visits(env, s, ms_of(raw, "id"), token, *out);
 	json_decref(raw);
 	return *out ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
@@ -242,4 +300,20 @@ bool cases_token_known(struct store *s, const char *token)
 
 	tracking_token_hash(token, hash);
 	return store_case_token_known(s, hash) && tracking_token_valid(token);
+}
+
+int cases_number_of(struct store *s, const char *token, char number[40], struct err *e)
+{
+	char hash[65];
+	json_t *raw = NULL;
+	int rc;
+
+	tracking_token_hash(token, hash);
+	rc = store_case_by_token(s, hash, &raw, e);
+	if (rc == 0 && !tracking_token_valid(token))
+		rc = ERR_NOTFOUND;
+	if (rc == 0)
+		snprintf(number, 40, "%s", sget(raw, "number"));
+	json_decref(raw);
+	return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "token", "no such case") : rc;
 }

@@ -10,6 +10,7 @@
 
 #include "cases_internal.h"
 #include "log.h"
+#include "visits.h"
 
 #define WATCH_BATCH 64
 #define WATCH_PERIOD_MS 1000
@@ -79,11 +80,16 @@ static void *watch_main(void *arg)
 	struct err e;
 
 	while (!atomic_load(w->stop)) {
-		int n = cases_watch_tick(&w->env, w->store, clock_now_ms(w->clock), &e);
+		int64_t now = clock_now_ms(w->clock);
+		int n = cases_watch_tick(&w->env, w->store, now, &e), v;
 		if (n < 0)
 			log_error("case deadlines: %s", e.msg);
 		else if (n > 0)
 			log_info("case deadlines: %d warning(s) or breach(es) announced", n);
+		if ((v = visits_tick(&w->env, w->store, now, &e)) < 0)
+			log_error("visits: %s", e.msg);
+		else if (v > 0)
+			log_info("visits: %d reminder(s) or survey(s) handled", v);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;

@@ -21,11 +21,16 @@
 #include "store.h"
 #include "templates.h"
 
+struct visit_policy;
+struct visit_hours;
+
 struct cases_env {
 	const struct gw_config *cfg; /* [cases], [routing] notices, [staff] robots, offsets */
 	const struct case_rules *rules;
 	const struct calendar *cal;
 	const struct templates *tmpl;
+	const struct visit_policy *visit; /* reminders and survey timing (visit_time.h) */
+	const struct visit_hours *hours; /* booking hours per appointment type (visits.h) */
 };
 
 /* Registers a case from body (see docs/api.md "POST /api/v1/cases"); actor is the agent
@@ -63,6 +68,8 @@ int cases_get(const struct cases_env *env, struct store *s, const char *number, 
  * ERR_NOTFOUND, the same for a malformed and an unknown token. */
 int cases_public(const struct cases_env *env, struct store *s, const char *token, int64_t now_ms,
 		 json_t **out, struct err *e);
+/* The number (40 bytes) of the case behind a token; ERR_NOTFOUND as cases_public. */
+int cases_number_of(struct store *s, const char *token, char number[40], struct err *e);
 /* Whether token is a well-formed token of a case. */
 bool cases_token_known(struct store *s, const char *token);
 /* The account of the resident behind a tracking token (64 bytes), for the "follow in

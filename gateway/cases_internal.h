@@ -16,6 +16,7 @@ struct case_step {
 	const char *note; /* NULL when none */
 	const char *department; /* reassign/dispatch: a department code, or NULL (routing) */
 	const char *into; /* merge: the number of the case this one duplicates */
+	const char *satisfaction; /* visit: "satisfied" (default) or "basically" */
 	int64_t now_ms;
 };
 
@@ -32,6 +33,11 @@ int case_flow_clock(const struct cases_env *env, struct store *s, int64_t id, in
  * and has a way to reach them; explanation may be NULL. */
 int case_notify_customer(const struct cases_env *env, struct store *s, const struct store_case *c,
 			 const char *kind, const char *explanation, int64_t now_ms, struct err *e);
+/* The same with an appointment window ("11月28日14:00-16:00", may be NULL) and urgent
+ * (the message may go inside quiet hours: a reminder for a visit that early). */
+int case_notify_customer_ex(const struct cases_env *env, struct store *s,
+			    const struct store_case *c, const char *kind, const char *explanation,
+			    const char *window, int urgent, int64_t now_ms, struct err *e);
 /* Queues a staff alert for a department's group; a department without a robot in [staff]
  * gets the alert in the case's history only. */
 int case_notify_staff(const struct cases_env *env, struct store *s, const struct store_case *c,

@@ -17,7 +17,7 @@
 
 enum utility { UTIL_WATER, UTIL_POWER, UTIL_HEAT, UTIL_COUNT };
 
-#define PROVIDER_MAX_TEMPLATES 16
+#define PROVIDER_MAX_TEMPLATES 24
 #define CONFIG_MAX_STAFF_ROBOTS 8
 #define CONFIG_STAFF_PER_MINUTE_MAX 20 /* a WeCom group robot takes 20 messages a minute */
 
@@ -118,6 +118,17 @@ struct gw_config {
 	char cases_calendar[512];
 	char cases_prefix[16];
 	char public_url[256];
+	/* [appointments] hours_TYPE: booking hours HH:MM-HH:MM of each appointment type
+	 * (temperature, repair, meter, inspection; see appointments.h); reminders: "eve 19:00,
+	 * 60m" (the evening before at 19:00 and an hour before) or off. [return_visit] at: the
+	 * survey's local time (10:00), after_workdays: working days after resolution (1),
+	 * answer_workdays: working days to answer before a phone visit (2). Checked at start by
+	 * visit_time.c's parsers. */
+	char appt_hours[4][16];
+	char appt_reminders[64];
+	char survey_at[8];
+	int survey_after_workdays;
+	int survey_answer_workdays;
 	/* [tracking] rate_per_minute: requests per client address to the public tracking
 	 * endpoints (default 120; 0 = no limit) */
 	int track_per_minute;

@@ -22,6 +22,14 @@ void config_defaults(struct gw_config *cfg)
 	snprintf(cfg->cases_calendar, sizeof(cfg->cases_calendar), "config/calendar.ini");
 	snprintf(cfg->public_url, sizeof(cfg->public_url), "http://127.0.0.1:8080");
 	cfg->track_per_minute = 120;
+	snprintf(cfg->appt_hours[0], sizeof(cfg->appt_hours[0]), "08:00-21:00");
+	snprintf(cfg->appt_hours[1], sizeof(cfg->appt_hours[1]), "08:00-20:00");
+	snprintf(cfg->appt_hours[2], sizeof(cfg->appt_hours[2]), "08:00-18:00");
+	snprintf(cfg->appt_hours[3], sizeof(cfg->appt_hours[3]), "08:00-18:00");
+	snprintf(cfg->appt_reminders, sizeof(cfg->appt_reminders), "eve 19:00, 60m");
+	snprintf(cfg->survey_at, sizeof(cfg->survey_at), "10:00");
+	cfg->survey_after_workdays = 1;
+	cfg->survey_answer_workdays = 2;
 	cfg->quiet_start_min = 21 * 60;
 	cfg->quiet_end_min = 8 * 60;
 	cfg->utc_offset_min = 8 * 60;

@@ -20,7 +20,9 @@
 /* Later kinds are added here (and to the templates module's table). */
 static const char *const kinds[] = { "planned",         "emergency",     "update",
 				     "restored",        "cancelled",     "case_accepted",
-				     "case_dispatched", "case_resolved", "case_explained" };
+				     "case_dispatched", "case_resolved", "case_explained",
+				     "appt_confirmed",  "appt_reminder", "appt_moved",
+				     "appt_cancelled",  "appt_missed",   "survey" };
 
 _Static_assert(ARRAY_LEN(kinds) <= PROVIDER_MAX_TEMPLATES,
 	       "every kind needs a slot in struct provider_config's templates");

@@ -1,8 +1,10 @@
 /* ctl_api: gatewayctl's requests to gatewayd, over http_client's blocking fetch.
  * One request at a time; the answer is read whole (http_client caps it at 1 MiB). The key
- * travels only in the Authorization header and is wiped from the request after the call. */
+ * travels only in the Authorization header and is wiped from the request after the call.
+ * JSON calls and raw downloads share the round trip and the wording of every failure. */
 #include "ctl_api.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ int ctl_api_init(struct ctl_api *api, const char *url, const char *key, struct e
 }
 
 static int add_headers(struct http_request *req, const struct ctl_api *api, const char *ctype,
-		       struct err *e)
+		       const char *accept, struct err *e)
 {
 	char auth[480];
 	int rc = 0;
@@ -48,20 +50,44 @@ static int add_headers(struct http_request *req, const struct ctl_api *api, cons
 	if (rc == 0 && ctype != NULL)
 		rc = http_request_header(req, "Content-Type", ctype);
 	if (rc == 0)
-		rc = http_request_header(req, "Accept", "application/json");
+		rc = http_request_header(req, "Accept", accept);
 	if (rc < 0)
 		return err_set(e, ERR_INTERNAL, NULL, "cannot add the request headers");
 	return 0;
 }
 
-/* Transport failure, API error or JSON: what the operator gets to read. */
-static int read_answer(const struct ctl_api *api, const char *method,
-		       const struct http_response *resp, int timeout_ms, json_t **out,
-		       struct err *e)
+/* One round trip: *resp gets the answer or the transport error (the caller cleans it up in
+ * every case). Takes ownership of body. */
+static int fetch(const struct ctl_api *api, const char *method, const char *path, const char *ctype,
+		 const char *accept, char *body, size_t len, int timeout_ms,
+		 struct http_response *resp, struct err *e)
+{
+	struct http_request req;
+	char url[sizeof(req.url)];
+	int rc;
+
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", api->url, path) >= sizeof(url)) {
+		free(body);
+		return err_set(e, ERR_TOOBIG, NULL, "the request URL is longer than %zu bytes",
+			       sizeof(url) - 1);
+	}
+	http_request_init(&req, method, url);
+	req.body = body;
+	req.body_len = body ? len : 0;
+	req.timeout_ms = timeout_ms;
+	rc = add_headers(&req, api, ctype, accept, e);
+	if (rc == 0)
+		rc = http_fetch(&req, resp, e);
+	explicit_bzero(req.headers, sizeof(req.headers));
+	http_request_cleanup(&req);
+	return rc;
+}
+
+/* A transport failure or a non-2xx answer as the operator's sentence; 0 for a 2xx answer. */
+static int answer_failure(const struct ctl_api *api, const char *method,
+			  const struct http_response *resp, int timeout_ms, struct err *e)
 {
 	bool writes = strcmp(method, "GET") != 0;
-	json_t *root = NULL;
-	json_error_t jerr;
 
 	if (resp->transport_error && resp->timed_out)
 		return err_set(e, ERR_IO, NULL,
@@ -76,6 +102,20 @@ static int read_answer(const struct ctl_api *api, const char *method,
 			       resp->error);
 	if (resp->status < 200 || resp->status > 299)
 		return ctl_api_error(resp->status, resp->body, api->key != NULL, e);
+	return 0;
+}
+
+/* Transport failure, API error or JSON: what the operator gets to read. */
+static int read_answer(const struct ctl_api *api, const char *method,
+		       const struct http_response *resp, int timeout_ms, json_t **out,
+		       struct err *e)
+{
+	json_t *root = NULL;
+	json_error_t jerr;
+	int rc = answer_failure(api, method, resp, timeout_ms, e);
+
+	if (rc < 0)
+		return rc;
 	if (resp->body != NULL && resp->body_len > 0) {
 		root = json_loadb(resp->body, resp->body_len, 0, &jerr);
 		if (root == NULL)
@@ -94,31 +134,13 @@ static int read_answer(const struct ctl_api *api, const char *method,
 int ctl_api_call(const struct ctl_api *api, const char *method, const char *path, const char *ctype,
 		 char *body, size_t len, int timeout_ms, json_t **out, struct err *e)
 {
-	struct http_request req;
 	struct http_response resp;
-	char url[sizeof(req.url)];
 	int rc;
 
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", api->url, path) >= sizeof(url)) {
-		free(body);
-		return err_set(e, ERR_TOOBIG, NULL, "the request URL is longer than %zu bytes",
-			       sizeof(url) - 1);
-	}
 	memset(&resp, 0, sizeof(resp));
-	http_request_init(&req, method, url);
-	req.body = body;
-	req.body_len = body ? len : 0;
-	req.timeout_ms = timeout_ms;
-	rc = add_headers(&req, api, ctype, e);
-	if (rc < 0)
-		goto out;
-	rc = http_fetch(&req, &resp, e);
-	if (rc < 0)
-		goto out;
-	rc = read_answer(api, method, &resp, timeout_ms, out, e);
-out:
-	explicit_bzero(req.headers, sizeof(req.headers));
-	http_request_cleanup(&req);
+	rc = fetch(api, method, path, ctype, "application/json", body, len, timeout_ms, &resp, e);
+	if (rc == 0)
+		rc = read_answer(api, method, &resp, timeout_ms, out, e);
 	http_response_cleanup(&resp);
 	return rc;
 }
@@ -136,4 +158,72 @@ int ctl_api_json(const struct ctl_api *api, const char *method, const char *path
 	}
 	return ctl_api_call(api, method, path, req ? "application/json" : NULL, body,
 			    body ? strlen(body) : 0, timeout_ms, out, e);
+}
+
+int ctl_api_raw(const struct ctl_api *api, const char *path, const char *accept, int timeout_ms,
+		char **body, size_t *len, long *status, struct err *e)
+{
+	struct http_response resp;
+	int rc;
+
+	memset(&resp, 0, sizeof(resp));
+	rc = fetch(api, "GET", path, NULL, accept, NULL, 0, timeout_ms, &resp, e);
+	if (rc == 0)
+		rc = answer_failure(api, "GET", &resp, timeout_ms, e);
+	if (rc == 0 && resp.body_len >= ANSWER_CAP)
+		rc = err_set(e, ERR_TOOBIG, NULL,
+			     "the gateway's answer was cut at 1 MiB; ask for less (a shorter "
+			     "period)");
+	/* An empty answer still gives the caller a string it can free and print. */
+	if (rc == 0 && resp.body == NULL && (resp.body = calloc(1, 1)) == NULL)
+		rc = err_set(e, ERR_NOMEM, NULL, "out of memory reading the answer");
+	if (rc == 0) {
+		*body = resp.body;
+		*len = resp.body_len;
+		if (status != NULL)
+			*status = resp.status;
+		resp.body = NULL;
+	}
+	http_response_cleanup(&resp);
+	return rc;
+}
+
+/* Writes data to path ("-": stdout) through a temporary file. */
+static int write_file(const char *path, const char *data, size_t len, struct err *e)
+{
+	char tmp[1024];
+	FILE *f;
+	bool ok;
+	int rc;
+
+	if (strcmp(path, "-") == 0)
+		return fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0
+			? 0
+			: err_set(e, ERR_IO, NULL, "cannot write to stdout");
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return err_set(e, ERR_INVALID, NULL, "the file name is too long");
+	if ((f = fopen(tmp, "wb")) == NULL)
+		return err_set(e, ERR_IO, NULL, "cannot create %s: %s", tmp, strerror(errno));
+	ok = fwrite(data, 1, len, f) == len;
+	ok = fclose(f) == 0 && ok;
+	if (ok && rename(tmp, path) == 0)
+		return 0;
+	rc = err_set(e, ERR_IO, NULL, "cannot write %s: %s", path, strerror(errno));
+	remove(tmp);
+	return rc;
+}
+
+int ctl_api_download(const struct ctl_api *api, const char *path, const char *accept,
+		     const char *file, size_t *len, struct err *e)
+{
+	char *body = NULL;
+	size_t n = 0;
+	int rc = ctl_api_raw(api, path, accept, CTL_API_TIMEOUT_MS, &body, &n, NULL, e);
+
+	if (rc == 0)
+		rc = write_file(file, body, n, e);
+	if (rc == 0 && len != NULL)
+		*len = n;
+	free(body);
+	return rc;
 }

@@ -278,20 +278,12 @@ struct change_opts {
 	bool contact, json, help;
 };
 
-static int set_once(const char **slot, const char *name, const char *val, struct err *e)
-{
-	if (*slot != NULL)
-		return err_set(e, ERR_INVALID, name, "--%s is given twice", name);
-	*slot = val;
-	return 0;
-}
-
 static int change_option(int ch, const char *val, struct change_opts *o, char **argv, struct err *e)
 {
 	switch (ch) {
-	case 'n': return set_once(&o->note, "note", val, e);
-	case 'd': return set_once(&o->department, "department", val, e);
-	case 'i': return set_once(&o->into, "into", val, e);
+	case 'n': return ctl_set_once(&o->note, "note", val, e);
+	case 'd': return ctl_set_once(&o->department, "department", val, e);
+	case 'i': return ctl_set_once(&o->into, "into", val, e);
 	case 'v':
 		if (ctl_parse_id(val, &o->version) < 0)
 			return err_set(e, ERR_INVALID, "version",

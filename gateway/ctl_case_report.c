@@ -1,11 +1,9 @@
 /* ctl_case_report: `gatewayctl case qr|stats`: the tracking QR code as a file, and the
  * case statistics as a short report (or its CSV as a file). The QR image and the CSV are
- * not JSON, so they are fetched here with http_client directly (ctl_api parses every
- * answer as JSON); their errors read like ctl_api's. A file is written only where --out or
- * --csv says, through a temporary name, so that a failure never leaves half of one. */
+ * not JSON: ctl_api_download fetches them and writes the file only where --out or --csv
+ * says, through a temporary name, so that a failure never leaves half of one. */
 #include "ctl_case.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -14,12 +12,9 @@
 
 #include "case_rules.h"
 #include "ctl_util.h"
-#include "http_client.h"
 
 #define QR_MODULE_MAX 32
 #define TOP_DEPARTMENTS 5
-/* http_client keeps this much of an answer; a longer one is cut. */
-#define ANSWER_CAP (1024 * 1024)
 /* A query value escaped ("2026-Q4", a date): short. */
 #define QUERY_VALUE_MAX 64
 
@@ -103,90 +98,19 @@ void ctl_case_print_stats(FILE *f, const json_t *s)
 
 /* ---- downloads that are not JSON ---- */
 
-static int add_headers(struct http_request *req, const struct ctl_api *api, const char *accept,
-		       struct err *e)
-{
-	char auth[480];
-	int rc = 0;
-
-	if (api->key != NULL) {
-		snprintf(auth, sizeof(auth), "Bearer %s", api->key);
-		rc = http_request_header(req, "Authorization", auth);
-		explicit_bzero(auth, sizeof(auth));
-	}
-	if (rc == 0)
-		rc = http_request_header(req, "Accept", accept);
-	return rc < 0 ? err_set(e, ERR_INTERNAL, NULL, "cannot add the request headers") : 0;
-}
-
-/* GETs path; on a 2xx answer *resp holds the body (caller cleans it up in every case). */
-static int get_raw(const struct ctl_api *api, const char *path, const char *accept,
-		   struct http_response *resp, struct err *e)
-{
-	struct http_request req;
-	char url[sizeof(req.url)];
-	int rc;
-
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", api->url, path) >= sizeof(url))
-		return err_set(e, ERR_TOOBIG, NULL, "the request URL is too long");
-	http_request_init(&req, "GET", url);
-	req.timeout_ms = CTL_API_TIMEOUT_MS;
-	if ((rc = add_headers(&req, api, accept, e)) == 0 &&
-	    (rc = http_fetch(&req, resp, e)) == 0) {
-		if (resp->transport_error)
-			rc = err_set(e, ERR_IO, NULL,
-				     "cannot reach the gateway at %s: %s; is gatewayd running?",
-				     api->url, resp->error);
-		else if (resp->status < 200 || resp->status > 299)
-			rc = ctl_api_error(resp->status, resp->body, api->key != NULL, e);
-		else if (resp->body_len >= ANSWER_CAP)
-			rc = err_set(e, ERR_TOOBIG, NULL, "the answer was cut at 1 MiB");
-	}
-	explicit_bzero(req.headers, sizeof(req.headers));
-	http_request_cleanup(&req);
-	return rc;
-}
-
-/* Writes data to path ("-": stdout) through a temporary file, so that a failure never
- * leaves half a file under the name asked for. */
-static int write_file(const char *path, const char *data, size_t len, struct err *e)
-{
-	char tmp[1024];
-	FILE *f;
-	bool ok;
-
-	if (strcmp(path, "-") == 0)
-		return fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0
-			? 0
-			: err_set(e, ERR_IO, NULL, "cannot write to stdout");
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return err_set(e, ERR_INVALID, NULL, "the file name is too long");
-	if ((f = fopen(tmp, "wb")) == NULL)
-		return err_set(e, ERR_IO, NULL, "cannot create %s: %s", tmp, strerror(errno));
-	ok = fwrite(data, 1, len, f) == len;
-	ok = fclose(f) == 0 && ok;
-	if (ok && rename(tmp, path) == 0)
-		return 0;
-	err_set(e, ERR_IO, NULL, "cannot write %s: %s", path, strerror(errno));
-	remove(tmp);
-	return e->code;
-}
-
-/* GETs path and saves the answer in file; says what was written on stderr when the file is
+/* Saves the answer to path in file; says what was written on stderr when the file is
  * stdout, on stdout otherwise. */
 static int download(const struct ctl_api *api, const char *path, const char *accept,
 		    const char *file, struct err *e)
 {
-	struct http_response resp;
-	int rc;
+	bool to_stdout = strcmp(file, "-") == 0;
+	size_t len = 0;
 
-	memset(&resp, 0, sizeof(resp));
-	if ((rc = get_raw(api, path, accept, &resp, e)) == 0 &&
-	    (rc = write_file(file, resp.body, resp.body_len, e)) == 0)
-		fprintf(strcmp(file, "-") == 0 ? stderr : stdout, "wrote %s (%zu bytes)\n",
-			strcmp(file, "-") == 0 ? "stdout" : file, resp.body_len);
-	http_response_cleanup(&resp);
-	return rc < 0 ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+	if (ctl_api_download(api, path, accept, file, &len, e) < 0)
+		return CTL_EXIT_ERROR;
+	fprintf(to_stdout ? stderr : stdout, "wrote %s (%zu bytes)\n", to_stdout ? "stdout" : file,
+		len);
+	return CTL_EXIT_OK;
 }
 
 /* ---- qr ---- */

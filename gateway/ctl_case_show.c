@@ -1,6 +1,7 @@
-/* ctl_case_show: `gatewayctl case show|find`, and the printers of a case that ctl_case.c
- * and ctl_case_report.c use too. Times are shown as "2026-11-23 09:00" when they are in
- * China Standard Time, as the API gives them otherwise. Prints only what the staff API
+/* ctl_case_show: `gatewayctl case show|find`, and the printers of a case that ctl_case.c,
+ * ctl_case_report.c and ctl_visits.c use too; the case's appointments, return visits and
+ * replies are printed by ctl_visits.c. Times are shown as "2026-11-23 09:00" when they are
+ * in China Standard Time, as the API gives them otherwise. Prints only what the staff API
  * gives, on stdout. */
 #include "ctl_case.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "ctl_util.h"
+#include "ctl_visits.h"
 
 #define FIND_MAX 1000
 /* A query value escaped (a mobile, an area code): three bytes per byte at most. */
@@ -184,6 +186,7 @@ void ctl_case_print(FILE *f, const json_t *view)
 		fprintf(f, "clocks:\n");
 		ctl_case_print_clocks(f, view);
 	}
+	ctl_visits_print(f, view);
 	fprintf(f, "history:\n");
 	print_history(f, view);
 }

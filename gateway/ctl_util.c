@@ -491,3 +491,11 @@ bool ctl_watch_should_print(bool tty, bool first, bool changed, bool done, int64
 		return false;
 	return tty || done || since_last_ms >= 1000;
 }
+
+int ctl_set_once(const char **slot, const char *name, const char *val, struct err *e)
+{
+	if (*slot != NULL)
+		return err_set(e, ERR_INVALID, name, "--%s is given twice", name);
+	*slot = val;
+	return 0;
+}

@@ -49,6 +49,9 @@ bool ctl_key_usable(const char *key);
 
 /* Parses a positive decimal id (a notice id). 0 or ERR_INVALID. */
 int ctl_parse_id(const char *s, int64_t *out);
+/* Stores an option's value in *slot; ERR_INVALID ("--NAME is given twice") when it was
+ * set before. */
+int ctl_set_once(const char **slot, const char *name, const char *val, struct err *e);
 /* Parses a non-negative decimal count up to max. 0 or ERR_INVALID. */
 int ctl_parse_count(const char *s, long max, long *out);
 /* True for "y" or "yes" in any case, with surrounding blanks and a line end allowed. */

@@ -22,6 +22,8 @@
 #include "store.h"
 #include "templates.h"
 #include "timefmt.h"
+#include "visit_time.h"
+#include "visits.h"
 #include "worker.h"
 #include "wx_token.h"
 
@@ -39,6 +41,8 @@ struct daemon {
 	struct case_rules *rules; /* [cases] rules */
 	struct calendar *cal; /* [cases] calendar */
 	struct cases_env cases;
+	struct visit_policy visit; /* [appointments] reminders, [return_visit], quiet hours */
+	struct visit_hours hours[APPT_TYPE_COUNT]; /* [appointments] hours_TYPE */
 	struct case_watch *watch; /* case deadlines */
 	/* One WeChat token holder per wechat provider, shared by its worker and the API. */
 	void *shared[CONFIG_MAX_PROVIDERS];
@@ -53,6 +57,42 @@ static void usage(FILE *f)
 		"       gatewayd --version | --help\n"
 		"environment: GATEWAYD_CLOCK_START=<unix seconds> starts the clock at that time "
 		"(tests and demos only)\n");
+}
+
+/* [appointments] and [return_visit]: parsed here, each problem printed with its key. */
+static int load_visits(struct daemon *d)
+{
+	static const char *const keys[APPT_TYPE_COUNT] = { "hours_temperature", "hours_repair",
+							   "hours_meter", "hours_inspection" };
+	struct visit_policy *p = &d->visit;
+	struct visit_hours at;
+	struct err e;
+	int bad = 0;
+
+	p->utc_offset_min = d->cfg.utc_offset_min;
+	p->quiet_start_min = d->cfg.quiet_start_min;
+	p->quiet_end_min = d->cfg.quiet_end_min;
+	p->survey_after_workdays = d->cfg.survey_after_workdays;
+	p->answer_workdays = d->cfg.survey_answer_workdays;
+	for (int i = 0; i < APPT_TYPE_COUNT; i++)
+		if (visit_hours_parse(d->cfg.appt_hours[i], &d->hours[i], &e) < 0) {
+			fprintf(stderr, "%s: [appointments] %s: %s\n", d->cfg.path, keys[i], e.msg);
+			bad = 1;
+		}
+	if (visit_reminders_parse(d->cfg.appt_reminders, p, &e) < 0) {
+		fprintf(stderr, "%s: [appointments] reminders: %s\n", d->cfg.path, e.msg);
+		bad = 1;
+	}
+	/* "10:00" is the opening of a window "10:00-10:01". */
+	char span[24];
+	snprintf(span, sizeof(span), "%s-23:59", d->cfg.survey_at);
+	if (visit_hours_parse(span, &at, &e) < 0) {
+		fprintf(stderr, "%s: [return_visit] at: \"%s\" is not HH:MM (example: 10:00)\n",
+			d->cfg.path, d->cfg.survey_at);
+		bad = 1;
+	}
+	p->survey_at_min = at.open_min;
+	return bad ? -1 : 0;
 }
 
 /* The case rules and the calendar: every problem printed, like the configuration's. */
@@ -77,7 +117,9 @@ static int load_cases(struct daemon *d)
 			fprintf(stderr, "%s\n", e.msg);
 		bad = 1;
 	}
-	d->cases = (struct cases_env){ &d->cfg, d->rules, d->cal, d->tmpl };
+	if (load_visits(d) < 0)
+		bad = 1;
+	d->cases = (struct cases_env){ &d->cfg, d->rules, d->cal, d->tmpl, &d->visit, d->hours };
 	return bad ? -1 : 0;
 }
 

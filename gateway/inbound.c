@@ -118,7 +118,7 @@ static int take_receipts(struct store *s, const char *name, const struct prov_re
 }
 
 static int take_replies(struct store *s, const char *name, const struct prov_reply *r, int n,
-			int64_t now_ms, json_t *sum, struct err *e)
+			int64_t now_ms, const struct inbound_hook *hook, json_t *sum, struct err *e)
 {
 	int dup, opt_outs = 0, rc;
 
@@ -129,6 +129,9 @@ static int take_replies(struct store *s, const char *name, const struct prov_rep
 		if (rc < 0)
 			return rc;
 		opt_outs += !dup && strcmp(action, "opt_out") == 0;
+		if (!dup && strcmp(action, "stored") == 0 && hook != NULL && hook->on_reply &&
+		    (rc = hook->on_reply(hook->ctx, s, r[i].phone, r[i].text, now_ms, e)) < 0)
+			return rc;
 	}
 	json_object_set_new(sum, "replies", json_integer(n));
 	json_object_set_new(sum, "opt_outs", json_integer(opt_outs));
@@ -155,7 +158,8 @@ static bool empty_array(const char *body, size_t len)
 
 int inbound_push(struct store *s, const struct gw_config *cfg, const char *name,
 		 enum inbound_kind kind, const char *token, const char *body, size_t len,
-		 int64_t now_ms, const char **answer, json_t **summary, struct err *e)
+		 int64_t now_ms, const struct inbound_hook *hook, const char **answer,
+		 json_t **summary, struct err *e)
 {
 	const struct provider_ops *ops = NULL;
 	const struct provider_config *pc = NULL;
@@ -184,7 +188,7 @@ int inbound_push(struct store *s, const struct gw_config *cfg, const char *name,
 		rep = calloc(INBOUND_MAX_ITEMS, sizeof(*rep));
 		rc = rep ? ops->parse_replies(body, len, rep, INBOUND_MAX_ITEMS, &n, e) : ERR_NOMEM;
 		if (rc == 0)
-			rc = take_replies(s, name, rep, n, now_ms, sum, e);
+			rc = take_replies(s, name, rep, n, now_ms, hook, sum, e);
 	}
 	if (rc == 0 && n == 0 && !empty_array(body, len))
 		rc = err_set(e, ERR_INVALID, "",

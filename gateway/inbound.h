@@ -31,8 +31,16 @@ int inbound_receipt(struct store *s, const char *provider, const struct prov_rec
  * the request. ERR_NOTFOUND: no such provider or it takes no such push; ERR_FORBIDDEN:
  * wrong token; ERR_INVALID: not the provider's format. On success *answer is the body the
  * provider expects back (static) and *summary counts what was done (caller decrefs). */
+/* Called, inside the push's transaction, for every reply stored for the first time that is
+ * not an opt-out: the case flows (return-visit surveys, appointments) take what is theirs. */
+struct inbound_hook {
+	int (*on_reply)(void *ctx, struct store *s, const char *phone, const char *text,
+			int64_t now_ms, struct err *e);
+	void *ctx;
+};
 int inbound_push(struct store *s, const struct gw_config *cfg, const char *name,
 		 enum inbound_kind kind, const char *token, const char *body, size_t len,
-		 int64_t now_ms, const char **answer, json_t **summary, struct err *e);
+		 int64_t now_ms, const struct inbound_hook *hook, const char **answer,
+		 json_t **summary, struct err *e);
 
 #endif

@@ -165,6 +165,7 @@ static int queue_one(struct store *s, const struct notice *n, const char *accoun
 	store_bind_text(q, 4, address);
 	sqlite3_bind_int64(q, 5, n->created_ms);
 	sqlite3_bind_int64(q, 6, n->expires_ms);
+	sqlite3_bind_int(q, 7, n->urgent);
 	return store_run(s, q, e, "queueing a case message");
 }
 

@@ -80,7 +80,7 @@ const char *const store_case_sql[CST_COUNT] = {
 	[CST_MSG_OB] =
 		"INSERT INTO outbox(notice_id, resident_id, channel, address, state, urgent,"
 		" not_before, expires_at, created_at, updated_at) VALUES(?1, (SELECT id FROM"
-		" residents WHERE account = ?2 AND deleted_at IS NULL), ?3, ?4, 0, 0, ?5, ?6,"
+		" residents WHERE account = ?2 AND deleted_at IS NULL), ?3, ?4, 0, ?7, ?5, ?6,"
 		" ?5, ?5)",
 	[CST_OPENID] = "SELECT coalesce(openid, '') FROM residents WHERE account = ?1"
 		       " AND deleted_at IS NULL AND opt_out_wechat = 0",

@@ -133,6 +133,12 @@ sqlite3_stmt *store_q(struct store *s, enum st id);
 sqlite3_stmt *store_cq(struct store *s, enum cst id); /* the same for case statements */
 void store_bind_text(sqlite3_stmt *q, int i, const char *v); /* NULL binds NULL */
 void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *v); /* "" binds NULL too */
+/* A statement prepared for one use (rare queries); NULL with e filled on failure. The
+ * caller finalizes it. */
+sqlite3_stmt *store_prepare(struct store *s, const char *sql, struct err *e);
+/* Every row of q (bound, prepared by store_prepare) as a JSON array of objects keyed by
+ * column name, columns named *_at and answer_due as local ISO times; finalizes q. */
+int store_rows_json(struct store *s, sqlite3_stmt *q, json_t **out, struct err *e);
 /* Steps a statement to its end (ignoring rows) and resets it. */
 int store_run(struct store *s, sqlite3_stmt *q, struct err *e, const char *what);
 /* Column i as a string, or NULL. */

@@ -143,6 +143,34 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_unknown ON outbox(unknown_out, address)"
 	" WHERE unknown_out IS NOT NULL;"
 	"CREATE INDEX outbox_sms_sent ON outbox(address, sent_at) WHERE sent_at IS NOT NULL;",
+	/* 7: appointments with their reminders, return-visit surveys, and every reply a
+	 * resident sent about a case (parsed or not, for staff to see) */
+	"CREATE TABLE appointments(id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id), type TEXT NOT NULL,"
+	" start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, technician TEXT,"
+	" address_ref TEXT, status TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1,"
+	" note TEXT, created_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE INDEX appointments_case ON appointments(case_id);"
+	"CREATE INDEX appointments_tech ON appointments(technician, start_at);"
+	"CREATE TABLE reminders(id INTEGER PRIMARY KEY,"
+	" appointment_id INTEGER NOT NULL REFERENCES appointments(id), due_at INTEGER NOT NULL,"
+	" quiet INTEGER NOT NULL DEFAULT 0, sent_at INTEGER, cancelled_at INTEGER);"
+	"CREATE INDEX reminders_due ON reminders(due_at)"
+	" WHERE sent_at IS NULL AND cancelled_at IS NULL;"
+	"CREATE INDEX reminders_appt ON reminders(appointment_id);"
+	"CREATE TABLE surveys(id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id), round INTEGER NOT NULL,"
+	" state TEXT NOT NULL, send_at INTEGER NOT NULL, sent_at INTEGER, answer_due INTEGER,"
+	" answer TEXT, answered_at INTEGER, answered_by TEXT, via TEXT,"
+	" created_at INTEGER NOT NULL, UNIQUE(case_id, round));"
+	"CREATE INDEX surveys_send ON surveys(send_at) WHERE state = 'scheduled';"
+	"CREATE INDEX surveys_due ON surveys(answer_due) WHERE state = 'sent';"
+	"CREATE TABLE case_replies(id INTEGER PRIMARY KEY,"
+	" case_id INTEGER REFERENCES cases(id), survey_id INTEGER REFERENCES surveys(id),"
+	" appointment_id INTEGER REFERENCES appointments(id), phone TEXT, text TEXT NOT NULL,"
+	" outcome TEXT NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX case_replies_case ON case_replies(case_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -34,7 +34,7 @@ static const char *const notice_vars[] = {
 /* A case's messages to its complainant: number, kind label, tracking link, promised time. */
 static const char *const case_vars[] = {
 	"number",  "kind",    "link",        "promised", "department",
-	"company", "hotline", "explanation", NULL,
+	"company", "hotline", "explanation", "window",   NULL,
 };
 
 static const struct tmpl_kind kind_table[] = {
@@ -42,7 +42,10 @@ static const struct tmpl_kind kind_table[] = {
 	{ "update", notice_vars },        { "restored", notice_vars },
 	{ "cancelled", notice_vars },     { "case_accepted", case_vars },
 	{ "case_dispatched", case_vars }, { "case_resolved", case_vars },
-	{ "case_explained", case_vars },
+	{ "case_explained", case_vars },  { "appt_confirmed", case_vars },
+	{ "appt_reminder", case_vars },   { "appt_moved", case_vars },
+	{ "appt_cancelled", case_vars },  { "appt_missed", case_vars },
+	{ "survey", case_vars },
 };
 
 /* Index 0 must stay "sms": that channel carries the signature. */

@@ -26,8 +26,9 @@ struct tmpl_problems {
 };
 
 /* Loads dir/<kind>.<channel>.txt for every (kind, channel) in the built-in table (kinds:
- * planned emergency update restored cancelled and the case messages case_accepted
- * case_dispatched case_resolved case_explained; channels: sms wechat). Syntax: {{name}}
+ * planned emergency update restored cancelled, the case messages case_accepted
+ * case_dispatched case_resolved case_explained, the appointment messages appt_confirmed
+ * appt_reminder appt_moved appt_cancelled appt_missed, and survey; channels: sms wechat). Syntax: {{name}}
  * inserts a variable; text is UTF-8; a trailing newline is dropped; "{{" without a closing
  * "}}" is an error. sms_signature (e.g. "【幸福水务】") is put in front of SMS texts.
  * On failure returns ERR_INVALID with every problem in *probs (may be NULL), first in e.

@@ -48,6 +48,10 @@ const char *tracking_page_not_found(void);
 /* The "follow in WeChat" page: the binding QR code image at image_url (WeChat's), with how
  * to use it. *out malloc'd. */
 int tracking_page_follow(const char *image_url, char **out, struct err *e);
+/* A short page with a title, a text (escaped) and a link back to back (a relative URL, may
+ * be NULL): the answer to the page's forms. *out malloc'd. */
+int tracking_page_message(const char *title, const char *text, const char *back, char **out,
+			  struct err *e);
 /* The page for a client over its rate limit. Static. */
 const char *tracking_page_too_many(void);
 

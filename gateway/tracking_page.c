@@ -48,7 +48,9 @@ static const char page_css[] =
 	"margin-right:8px}li p{margin:2px 0 0;color:#4e5969;font-size:14px}"
 	".f{text-align:center}.f p{margin:4px 0}a{color:#1664c0}figure{margin:8px 0 0}"
 	"figure img{display:block;margin:0 auto;max-width:60%;height:auto}"
-	"figcaption{color:#86909c;font-size:13px}</style>";
+	"figcaption{color:#86909c;font-size:13px}"
+	".fm{display:flex;gap:8px;flex-wrap:wrap}.fm button{flex:1;min-height:44px;font-size:16px;"
+	"border:1px solid #1664c0;border-radius:8px;background:#fff;color:#1664c0}</style>";
 
 /* The page being written. The first failure sticks and later appends do nothing, so the
  * sections need no error paths of their own. */
@@ -330,6 +332,54 @@ static int page_footer(struct page *p, const json_t *view, const char *qr_src, s
 	return 0;
 }
 
+/* A form that posts one named value with a button per choice (no JavaScript needed). */
+static void page_form(struct page *p, const char *action, const char *name,
+		      const char *const *values, const char *const *labels, int n)
+{
+	add(p, "<form method=\"post\" action=\"");
+	add_esc(p, action);
+	add(p, "\" class=\"fm\">");
+	for (int i = 0; i < n; i++) {
+		add(p, "<button type=\"submit\" name=\"");
+		add(p, name);
+		add(p, "\" value=\"");
+		add(p, values[i]);
+		add(p, "\">");
+		add(p, labels[i]);
+		add(p, "</button>");
+	}
+	add(p, "</form>");
+}
+
+/* The visit waiting for the resident, and the return-visit survey in two taps. */
+static void page_visits(struct page *p, const json_t *view)
+{
+	static const char *const answers[] = { "1", "2", "3" };
+	static const char *const answer_labels[] = { "满意", "基本满意", "不满意" };
+	static const char *const acts[] = { "confirm", "reschedule" };
+	static const char *const act_labels[] = { "确认时间", "申请改约" };
+	const json_t *appt = json_object_get(view, "appointment");
+	const char *survey = jstr(view, "survey_form"), *form = jstr(appt, "form");
+
+	if (json_is_object(appt) && jstr(appt, "window")) {
+		add(p, "<section><h2>上门预约</h2><p>");
+		add_esc(p, jstr(appt, "type_label") ? jstr(appt, "type_label") : "上门服务");
+		add(p, "：");
+		add_esc(p, jstr(appt, "window"));
+		add(p, "</p>");
+		if (form && relative_url(form))
+			page_form(p, form, "action", jtrue(appt, "confirmed") ? acts + 1 : acts,
+				  jtrue(appt, "confirmed") ? act_labels + 1 : act_labels,
+				  jtrue(appt, "confirmed") ? 1 : 2);
+		add(p, "</section>");
+	}
+	if (survey && relative_url(survey)) {
+		add(p, "<section><h2>服务评价</h2><p>您对本次服务满意吗？</p>");
+		page_form(p, survey, "answer", answers, answer_labels, 3);
+		add(p, "</section>");
+	}
+}
+
 int tracking_page_html(const json_t *view, const char *qr_src, char **out, struct err *e)
 {
 	struct page p = { 0 };
@@ -338,6 +388,7 @@ int tracking_page_html(const json_t *view, const char *qr_src, char **out, struc
 	page_head(&p, view);
 	page_summary(&p, view);
 	page_promises(&p, view);
+	page_visits(&p, view);
 	page_history(&p, view);
 	rc = page_footer(&p, view, qr_src, e);
 	if (rc != 0)
@@ -392,6 +443,32 @@ int tracking_page_follow(const char *image_url, char **out, struct err *e)
 	if (p.rc != 0) {
 		free(p.buf);
 		return err_set(e, ERR_NOMEM, NULL, "Out of memory for the follow page.");
+	}
+	*out = p.buf;
+	return 0;
+}
+
+int tracking_page_message(const char *title, const char *text, const char *back, char **out,
+			  struct err *e)
+{
+	struct page p = { 0 };
+
+	add(&p, PAGE_HEAD "<title>工单进度查询</title>");
+	add(&p, page_css);
+	add(&p, "</head><body><header><h1>");
+	add_esc(&p, title);
+	add(&p, "</h1></header><main><section class=\"f\"><p>");
+	add_esc(&p, text);
+	add(&p, "</p>");
+	if (back && relative_url(back)) {
+		add(&p, "<p><a href=\"");
+		add_esc(&p, back);
+		add(&p, "\">返回工单</a></p>");
+	}
+	add(&p, "</section></main></body></html>\n");
+	if (p.rc != 0) {
+		free(p.buf);
+		return err_set(e, ERR_NOMEM, NULL, "Out of memory for a page.");
 	}
 	*out = p.buf;
 	return 0;

@@ -21,7 +21,9 @@ import bench  # noqa: E402  (shares the daemon and data helpers)
 N_SMS = int(os.environ.get("BENCH_RESIDENTS", "100000"))
 N_WECHAT = int(os.environ.get("BENCH_WECHAT", "20000"))
 KINDS = ("planned", "emergency", "update", "restored", "cancelled")
-CASE_KINDS = ("case_accepted", "case_dispatched", "case_resolved", "case_explained")
+CASE_KINDS = ("case_accepted", "case_dispatched", "case_resolved", "case_explained",
+              "appt_confirmed", "appt_reminder", "appt_moved", "appt_cancelled",
+              "appt_missed", "survey")
 
 
 def nginx_conf(tmp, port):

@@ -1342,7 +1342,9 @@ class FakeWeCom(_Fake):
 # --------------------------------------------------------------------------------------
 
 NOTICE_KINDS = ("planned", "emergency", "update", "restored", "cancelled")
-CASE_KINDS = ("case_accepted", "case_dispatched", "case_resolved", "case_explained")
+CASE_KINDS = ("case_accepted", "case_dispatched", "case_resolved", "case_explained",
+              "appt_confirmed", "appt_reminder", "appt_moved", "appt_cancelled",
+              "appt_missed", "survey")
 KINDS = NOTICE_KINDS + CASE_KINDS
 SMS_VARS = ["area", "start", "end", "reason", "hotline"]
 WX_KEYS = [("thing1", "area"), ("time2", "start"), ("thing3", "reason"),

@@ -1,9 +1,11 @@
 /* test_case_stats: the case statistics. store_case_stats on a real SQLite database in a
  * mkdtemp folder, filled through a second connection with a small fixture whose every
  * number is counted by hand below (merged, reopened, late, unmet-but-not-yet-due and
- * past-due clocks, answered and unanswered satisfaction, cases just outside the range);
- * the period parser (months, quarters, date ranges, local time, every refusal); the
- * labels from hand-built rules; and the CSV (BOM, CRLF, quoting, percentages). */
+ * past-due clocks, answered and unanswered satisfaction, return-visit surveys in every
+ * state and answered every way, appointments in every status, cases just outside the
+ * range, months in local time); the period parser (months, quarters, date ranges, local
+ * time, every refusal); the labels from hand-built rules; and the CSV (BOM, CRLF,
+ * quoting, percentages, the return-visit and appointment columns). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,44 @@ static void sql_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (local != NULL) /* else the result stays NULL */
 		sqlite3_result_int64(ctx, ms_of(iso));
 }
+
+/* The return-visit surveys: (case, round, state, sent, answer, via). In November (A-E):
+ * sent 5 (A0, A1, B0 on the phone list, C0, E0 waiting; D0 was answered on the tracking
+ * page before its SMS went, C1 was cancelled, D1 is still scheduled), answered 4 (A0 sms,
+ * A1 page, C0 phone, D0 page), responded 2 (A0, A1: D0 was never sent), phone visits 2
+ * (B0, C0), answers 1 satisfied (A1), 1 basically (D0), 2 unsatisfied (A0, C0). F's is
+ * merged away; G's (October, sms, satisfied) and H's (December, phone list) count in Q4. */
+#define SURVEYS_SQL                                                                                \
+	"CREATE TEMP TABLE fxs(number, round, state, sent, answer, via);"                          \
+	"INSERT INTO fxs VALUES"                                                                   \
+	" ('A', 0, 'answered', '2026-11-02 09:00', 'unsatisfied', 'sms'),"                         \
+	" ('A', 1, 'answered', '2026-11-09 09:00', 'satisfied', 'page'),"                          \
+	" ('B', 0, 'phone', '2026-11-05 09:00', NULL, NULL),"                                      \
+	" ('C', 0, 'answered', '2026-11-06 09:00', 'unsatisfied', 'phone'),"                       \
+	" ('C', 1, 'cancelled', NULL, NULL, NULL),"                                                \
+	" ('D', 0, 'answered', NULL, 'basically', 'page'),"                                        \
+	" ('D', 1, 'scheduled', NULL, NULL, NULL),"                                                \
+	" ('E', 0, 'sent', '2026-11-19 12:00', NULL, NULL),"                                       \
+	" ('F', 0, 'answered', '2026-11-06 09:00', 'satisfied', 'sms'),"                           \
+	" ('G', 0, 'answered', '2026-11-03 09:00', 'satisfied', 'sms'),"                           \
+	" ('H', 0, 'phone', '2026-12-03 09:00', NULL, NULL);"                                      \
+	"INSERT INTO surveys(case_id, round, state, send_at, sent_at, answer, answered_at, via,"   \
+	" created_at) SELECT c.id, s.round, s.state, c.created_at, ms(s.sent), s.answer,"          \
+	" CASE WHEN s.state = 'answered' THEN c.created_at END, s.via, c.created_at"               \
+	" FROM fxs s JOIN cases c ON c.number = s.number;"
+
+/* The appointments. In November: total 10, done 4 (A twice, B, D), missed 2 (B, E),
+ * cancelled 1 (C), open 3 (C confirmed, E proposed and rescheduled): kept 4/6, missed 2/6.
+ * F's is merged away; G's (done) and H's (missed) count in Q4. */
+#define APPOINTMENTS_SQL                                                                           \
+	"CREATE TEMP TABLE fxa(number, status);"                                                   \
+	"INSERT INTO fxa VALUES ('A', 'done'), ('A', 'done'), ('B', 'missed'), ('B', 'done'),"     \
+	" ('C', 'cancelled'), ('C', 'confirmed'), ('D', 'done'), ('E', 'proposed'),"               \
+	" ('E', 'rescheduled'), ('E', 'missed'), ('F', 'missed'), ('G', 'done'), ('H', 'missed');" \
+	"INSERT INTO appointments(case_id, type, start_at, end_at, status, created_by,"            \
+	" created_at, updated_at) SELECT c.id, 'repair', c.created_at,"                            \
+	" c.created_at + 7200000, a.status, 'agent', c.created_at, c.created_at"                   \
+	" FROM fxa a JOIN cases c ON c.number = a.number;"
 
 /* Cases A-E count in November; F is a duplicate of A (merged: counted only as merged, its
  * late clock and its answer left out); G and H lie just before and exactly at the end of
@@ -94,7 +134,7 @@ static const char fixture_sql[] =
 	" ('F', 2, '2026-11-06 09:00', '2026-11-07 09:00');"
 	"INSERT INTO case_clocks(case_id, clock, start_at, due_at, warn_at, met_at)"
 	" SELECT c.id, k.clock, c.created_at, ms(k.due), ms(k.due), ms(k.met)"
-	" FROM fxk k JOIN cases c ON c.number = k.number;";
+	" FROM fxk k JOIN cases c ON c.number = k.number;" SURVEYS_SQL APPOINTMENTS_SQL;
 
 static void fx_open(struct fx *fx)
 {
@@ -208,6 +248,38 @@ TEST(summary_counts)
 	fx_close(&fx);
 }
 
+TEST(return_visits_and_appointments)
+{
+	struct fx fx;
+	json_t *st;
+
+	fx_open(&fx);
+	st = stats_of(&fx, NOVEMBER);
+	/* Responses 2 of 5 sent: D's page answer came before any SMS, so it is no response. */
+	check_all(at(st, "return_visits"),
+		  "sent=5 answered=4 responded=2 answered_by.sms=1 answered_by.page=2"
+		  " answered_by.phone=1 response_rate=0.4 phone_visits=2");
+	check_all(at(st, "return_visits.satisfaction"),
+		  "satisfied=1 basically=1 unsatisfied=2 rate=0.5");
+	check_all(at(st, "appointments"),
+		  "total=10 done=4 missed=2 cancelled=1 open=3 kept_rate=0.6667"
+		  " missed_rate=0.3333");
+	/* The cases' own satisfaction is what it was: A satisfied, C unsatisfied, D basically. */
+	check_all(at(st, "satisfaction"), "answered=3 rate=0.6667");
+	json_decref(st);
+	/* The fourth quarter adds G (October: sent, answered by SMS, satisfied, kept) and H
+	 * (December: on the phone list, missed). */
+	st = stats_of(&fx, "2026-10-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00");
+	check_all(at(st, "return_visits"),
+		  "sent=7 answered=5 responded=3 answered_by.sms=2 answered_by.page=2"
+		  " answered_by.phone=1 response_rate=0.4286 phone_visits=3"
+		  " satisfaction.satisfied=2 satisfaction.unsatisfied=2 satisfaction.rate=0.6");
+	check_all(at(st, "appointments"),
+		  "total=12 done=5 missed=3 cancelled=1 open=3 kept_rate=0.625 missed_rate=0.375");
+	json_decref(st);
+	fx_close(&fx);
+}
+
 /* "key:count,key:count" of one "by" list, in its order (out: 256 bytes). */
 static const char *keys_of(json_t *st, const char *dim, char *out)
 {
@@ -255,6 +327,7 @@ TEST(groups_sorted_and_their_rates)
 	CHECK_STR(keys_of(st, "department", k), "network:3,:1,branch:1");
 	CHECK_STR(keys_of(st, "agent", k), "王五:3,李四:2");
 	CHECK_STR(keys_of(st, "area", k), "D01:2,D02:2,:1");
+	CHECK_STR(keys_of(st, "month", k), "2026-11:5");
 	/* A, B, E: A resolved in time, B late, E still running; only A answered. */
 	check_all(row_of(st, "kind", "repair"),
 		  "count=3 handled=2 handling_rate=0.6667 on_time_rate=0.5 satisfaction_rate=1");
@@ -264,11 +337,49 @@ TEST(groups_sorted_and_their_rates)
 	check_all(row_of(st, "area", "D02"), /* C, E */
 		  "count=2 handled=1 handling_rate=0.5 on_time_rate=1 satisfaction_rate=0");
 	check_all(row_of(st, "agent", "李四"), "count=2 satisfaction_rate=0.5"); /* F merged */
-	check_all(row_of(st, "department", "network"), "on_time_rate=0.5");
+	/* A, B, E: 2 responses (A0, A1) of 4 sent (and B0, E0); appointments done 3 (A, A, B),
+	 * missed 2 (B, E). */
+	check_all(row_of(st, "department", "network"),
+		  "on_time_rate=0.5 response_rate=0.5 kept_rate=0.6 missed_rate=0.4");
+	/* C: its one sent survey was answered by phone, not by the resident; its
+	 * appointments were cancelled or are still open. */
+	check_all(row_of(st, "department", "branch"),
+		  "response_rate=0 kept_rate=null missed_rate=null");
+	/* D: nothing sent (its answer came first), its one appointment done. */
+	check_all(row_of(st, "department", ""), "response_rate=null kept_rate=1 missed_rate=0");
+	check_all(row_of(st, "month", "2026-11"),
+		  "count=5 handled=4 response_rate=0.4 kept_rate=0.6667 missed_rate=0.3333");
 	check_all(row_of(st, "source", "wechat"), "handling_rate=1 on_time_rate=null");
 	CHECK_STR(json_string_value(at(row_of(st, "area", "D02"), "name")), "西区,新城");
 	CHECK(json_is_null(at(row_of(st, "area", ""), "name")));
 	CHECK(at(row_of(st, "department", "network"), "name") == NULL); /* only areas have it */
+	json_decref(st);
+	fx_close(&fx);
+}
+
+/* Months in the store's local time, in calendar order however many cases each has: A
+ * (1 November 00:00 in Beijing) and H (1 December 00:00) lie in the month before in UTC. */
+TEST(months_of_a_quarter)
+{
+	struct fx fx;
+	json_t *st;
+	char k[256];
+
+	fx_open(&fx);
+	st = stats_of(&fx, "2026-10-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00");
+	CHECK_STR(keys_of(st, "month", k), "2026-10:1,2026-11:5,2026-12:1");
+	/* G: resolved, its one survey answered by SMS after it went, its appointment kept. */
+	check_all(row_of(st, "month", "2026-10"),
+		  "count=1 handled=1 response_rate=1 kept_rate=1 missed_rate=0");
+	/* H: visited, its survey on the phone list, its appointment missed. */
+	check_all(row_of(st, "month", "2026-12"),
+		  "count=1 handled=1 satisfaction_rate=1 response_rate=0 kept_rate=0"
+		  " missed_rate=1");
+	check_all(row_of(st, "month", "2026-11"), "count=5 response_rate=0.4");
+	json_decref(st);
+	store_set_utc_offset(fx.s, 0);
+	st = stats_of(&fx, "2026-10-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00");
+	CHECK_STR(keys_of(st, "month", k), "2026-10:2,2026-11:5");
 	json_decref(st);
 	fx_close(&fx);
 }
@@ -280,11 +391,15 @@ TEST(empty_period)
 
 	fx_open(&fx);
 	st = stats_of(&fx, "2027-01-01T00:00:00+08:00", "2027-02-01T00:00:00+08:00");
-	check_all(st,
-		  "total=0 merged=0 handled=0 handling_rate=null reopen_rate=null"
-		  " satisfaction.answered=0 satisfaction.rate=null on_time.resolution.due=0"
-		  " on_time.return_visit.rate=null");
+	check_all(
+		st,
+		"total=0 merged=0 handled=0 handling_rate=null reopen_rate=null"
+		" satisfaction.answered=0 satisfaction.rate=null on_time.resolution.due=0"
+		" on_time.return_visit.rate=null return_visits.sent=0 return_visits.answered=0"
+		" return_visits.response_rate=null return_visits.satisfaction.rate=null"
+		" appointments.total=0 appointments.kept_rate=null appointments.missed_rate=null");
 	CHECK(json_array_size(at(st, "by.kind")) == 0 && json_array_size(at(st, "by.area")) == 0);
+	CHECK(json_is_array(at(st, "by.month")) && json_array_size(at(st, "by.month")) == 0);
 	json_decref(st);
 	fx_close(&fx);
 }
@@ -412,10 +527,11 @@ TEST(labels_and_csv_of_the_fixture)
 {
 	/* The BOM, the header, the total and the first clock's line come first. */
 	static const char head[] = "\xEF\xBB\xBF"
-				   "分组,键,名称,数量,已办结,办结率,按时办结率,满意率\r\n"
-				   "合计,,全部,5,4,80.0%,66.7%,66.7%\r\n"
-				   "按时率,first_contact,首次联系,2,,,50.0%,\r\n";
-	static const char tail[] = "\r\n按区域,,未指定,1,1,100.0%,,100.0%\r\n";
+				   "分组,键,名称,数量,已办结,办结率,按时办结率,满意率,"
+				   "回访响应率,预约履约率,预约爽约率\r\n"
+				   "合计,,全部,5,4,80.0%,66.7%,66.7%,40.0%,66.7%,33.3%\r\n"
+				   "按时率,first_contact,首次联系,2,,,50.0%,,,,\r\n";
+	static const char tail[] = "\r\n按区域,,未指定,1,1,100.0%,,100.0%,,100.0%,0.0%\r\n";
 	struct err e = { 0 };
 	struct fx fx;
 	char *csv = NULL;
@@ -433,6 +549,7 @@ TEST(labels_and_csv_of_the_fixture)
 	CHECK_STR(label_of(st, "department", "branch"), "营业分公司");
 	CHECK_STR(label_of(st, "agent", "王五"), "王五");
 	CHECK_STR(label_of(st, "area", "D01"), "东区");
+	CHECK_STR(label_of(st, "month", "2026-11"), "2026-11");
 	CHECK_INT(case_stats_csv(st, &csv, &len, &e), 0);
 	CHECK_INT(strlen(csv), len);
 	CHECK(len > sizeof(head) && memcmp(csv, head, sizeof(head) - 1) == 0);
@@ -442,17 +559,22 @@ TEST(labels_and_csv_of_the_fixture)
 		crlf += csv[i] == '\n' && i > 0 && csv[i - 1] == '\r';
 	}
 	CHECK_INT(crlf, lf);
-	CHECK_INT(lf, 1 + 7 + 3 + 4 + 4 + 3 + 2 + 3); /* header, summary, the six groups */
-	CHECK(has_line(csv, "按时率,on_site,到达现场,1,,,100.0%,"));
-	CHECK(has_line(csv, "按时率,return_visit,回访,1,,,0.0%,"));
-	CHECK(has_line(csv, "重开率,reopened,重开,1,4,25.0%,,"));
+	/* header, summary, 回访 and 预约, the month and the six other groups */
+	CHECK_INT(lf, 1 + 7 + 2 + 1 + 3 + 4 + 4 + 3 + 2 + 3);
+	CHECK(has_line(csv, "按时率,on_site,到达现场,1,,,100.0%,,,,"));
+	CHECK(has_line(csv, "按时率,return_visit,回访,1,,,0.0%,,,,"));
+	CHECK(has_line(csv, "重开率,reopened,重开,1,4,25.0%,,,,,"));
 	CHECK(has_line(csv,
-		       "满意率,satisfaction,满意（含基本满意）,3,,,,66.7%\r\n"
-		       "按类型,repair,报修,3,2,66.7%,50.0%,100.0%"));
-	CHECK(has_line(csv, "按类型,consultation,咨询,1,1,100.0%,,100.0%"));
-	CHECK(has_line(csv, "按部门,,未指定,1,1,100.0%,,100.0%"));
-	CHECK(has_line(csv, "按受理人,王五,王五,3,2,66.7%,50.0%,100.0%"));
-	CHECK(has_line(csv, "按区域,D02,\"西区,新城\",2,1,50.0%,100.0%,0.0%"));
+		       "满意率,satisfaction,满意（含基本满意）,3,,,,66.7%,,,\r\n"
+		       "回访,return_visits,回访（已发出）,5,,,,50.0%,40.0%,,\r\n"
+		       "预约,appointments,预约,10,,,,,,66.7%,33.3%\r\n"
+		       "按月,2026-11,2026-11,5,4,80.0%,66.7%,66.7%,40.0%,66.7%,33.3%\r\n"
+		       "按类型,repair,报修,3,2,66.7%,50.0%,100.0%,50.0%,60.0%,40.0%"));
+	CHECK(has_line(csv, "按类型,consultation,咨询,1,1,100.0%,,100.0%,,100.0%,0.0%"));
+	CHECK(has_line(csv, "按部门,,未指定,1,1,100.0%,,100.0%,,100.0%,0.0%"));
+	CHECK(has_line(csv, "按部门,branch,营业分公司,1,1,100.0%,100.0%,0.0%,0.0%,,"));
+	CHECK(has_line(csv, "按受理人,王五,王五,3,2,66.7%,50.0%,100.0%,50.0%,60.0%,40.0%"));
+	CHECK(has_line(csv, "按区域,D02,\"西区,新城\",2,1,50.0%,100.0%,0.0%,0.0%,0.0%,100.0%"));
 	free(csv);
 	json_decref(st);
 	fx_close(&fx);
@@ -460,19 +582,21 @@ TEST(labels_and_csv_of_the_fixture)
 
 TEST(csv_quoting_and_empty_rates)
 {
-	json_t *st = json_pack("{s:I, s:I, s:n, s:{s:[{s:s, s:s, s:I, s:I, s:n, s:f, s:n}]}}",
+	json_t *st = json_pack("{s:I, s:I, s:n, s:{s:[{s:s, s:s, s:I, s:I, s:n, s:f, s:n, s:f}]}}",
 			       "total", (json_int_t)0, "handled", (json_int_t)0, "handling_rate",
 			       "by", "agent", "key", "O\"Neil, Jr\r\n", "label", "say \"hi\"",
 			       "count", (json_int_t)7, "handled", (json_int_t)0, "handling_rate",
-			       "on_time_rate", 0.9996, "satisfaction_rate");
+			       "on_time_rate", 0.9996, "satisfaction_rate", "kept_rate", 0.25);
 	struct err e = { 0 };
 	char *csv = NULL;
 	size_t len = 0;
 
 	CHECK(st != NULL);
 	CHECK_INT(case_stats_csv(st, &csv, &len, &e), 0);
-	CHECK(has_line(csv, "合计,,全部,0,0,,,"));
-	CHECK(has_line(csv, "按受理人,\"O\"\"Neil, Jr\r\n\",\"say \"\"hi\"\"\",7,0,,100.0%,"));
+	CHECK(has_line(csv, "合计,,全部,0,0,,,,,,"));
+	CHECK(has_line(csv, "回访,return_visits,回访（已发出）,,,,,,,,"));
+	CHECK(has_line(csv,
+		       "按受理人,\"O\"\"Neil, Jr\r\n\",\"say \"\"hi\"\"\",7,0,,100.0%,,,25.0%,"));
 	free(csv);
 	json_decref(st);
 	CHECK_INT(case_stats_csv(NULL, &csv, &len, &e), ERR_INVALID);
@@ -481,7 +605,9 @@ TEST(csv_quoting_and_empty_rates)
 int main(void)
 {
 	RUN(summary_counts);
+	RUN(return_visits_and_appointments);
 	RUN(groups_sorted_and_their_rates);
+	RUN(months_of_a_quarter);
 	RUN(empty_period);
 	RUN(period_forms);
 	RUN(period_refusals);

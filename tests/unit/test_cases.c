@@ -52,7 +52,7 @@ static void fx_open(struct fx *f)
 		fprintf(stderr, "fixture: %s\n", e.msg);
 		exit(2);
 	}
-	f->env = (struct cases_env){ &f->cfg, f->rules, f->cal, f->tmpl };
+	f->env = (struct cases_env){ &f->cfg, f->rules, f->cal, f->tmpl, NULL, NULL };
 	for (int i = 0; i < 4; i++) {
 		struct area a = { codes[i], i == 2 ? "幸福小区" : "阳光花园",
 				  i == 0 ? NULL : codes[i < 3 ? i - 1 : 1], levels[i] };

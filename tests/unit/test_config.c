@@ -453,7 +453,16 @@ TEST(test_secret_never_in_messages)
 
 static const char *const kinds[] = { "planned",         "emergency",     "update",
 				     "restored",        "cancelled",     "case_accepted",
-				     "case_dispatched", "case_resolved", "case_explained" };
+				     "case_dispatched", "case_resolved", "case_explained",
+				     "appt_confirmed",  "appt_reminder", "appt_moved",
+				     "appt_cancelled",  "appt_missed",   "survey" };
+
+/* The case, appointment and survey messages, whose variables are the case's. */
+static int is_case_kind(const char *k)
+{
+	return strncmp(k, "case_", 5) == 0 || strncmp(k, "appt_", 5) == 0 ||
+		strcmp(k, "survey") == 0;
+}
 
 /* True when some problem contains needle, on any line; else lists them. */
 static bool has_text(const struct fixture *fx, const char *needle)
@@ -494,7 +503,7 @@ static void append_templates(char *buf, size_t n, const char *id, const char *pa
 		/* Case messages have their own variables (number, link, ...). */
 		if (omit == NULL || strcmp(omit, key) != 0)
 			append(buf, n, "%s = %s\n", key,
-			       strncmp(kinds[k], "case_", 5) == 0 ? "number" : params);
+			       is_case_kind(kinds[k]) ? "number" : params);
 	}
 }
 
@@ -542,7 +551,13 @@ static void provider_ini(char *buf, size_t n, const char *type, const char *omit
 	"template.case_accepted = " id "6\nparams.case_accepted = " params "\n"                    \
 	"template.case_dispatched = " id "7\nparams.case_dispatched = " params "\n"                \
 	"template.case_resolved = " id "8\nparams.case_resolved = " params "\n"                    \
-	"template.case_explained = " id "9\nparams.case_explained = " params "\n"
+	"template.case_explained = " id "9\nparams.case_explained = " params "\n"                  \
+	"template.appt_confirmed = " id "10\nparams.appt_confirmed = " params "\n"                 \
+	"template.appt_reminder = " id "11\nparams.appt_reminder = " params "\n"                   \
+	"template.appt_moved = " id "12\nparams.appt_moved = " params "\n"                         \
+	"template.appt_cancelled = " id "13\nparams.appt_cancelled = " params "\n"                 \
+	"template.appt_missed = " id "14\nparams.appt_missed = " params "\n"                       \
+	"template.survey = " id "15\nparams.survey = " params "\n"
 
 static const char full_ini[] =
 	"[sms]\nsignature = 【幸福水务】\nproviders = ali, tc\n"
@@ -619,7 +634,7 @@ TEST(test_full_cloud_setup)
 	CHECK_INT(ali->tls_verify, 1);
 	CHECK_INT(ali->breaker_threshold, 3);
 	CHECK_INT(ali->breaker_cooldown_s, 120);
-	CHECK_INT(ali->ntemplates, 9);
+	CHECK_INT(ali->ntemplates, 15);
 	t = config_provider_template(ali, "planned");
 	CHECK(t != NULL && strcmp(t->id, "SMS_1") == 0 &&
 	      strcmp(t->params, "area, start, end") == 0);

@@ -14,7 +14,16 @@
 
 static const char *const kinds[] = { "planned",         "emergency",     "update",
 				     "restored",        "cancelled",     "case_accepted",
-				     "case_dispatched", "case_resolved", "case_explained" };
+				     "case_dispatched", "case_resolved", "case_explained",
+				     "appt_confirmed",  "appt_reminder", "appt_moved",
+				     "appt_cancelled",  "appt_missed",   "survey" };
+
+/* The case, appointment and survey messages, whose variables are the case's. */
+static int is_case_kind(const char *k)
+{
+	return strncmp(k, "case_", 5) == 0 || strncmp(k, "appt_", 5) == 0 ||
+		strcmp(k, "survey") == 0;
+}
 static const char *const channels[] = { "sms", "wechat" };
 
 static const struct tmpl_var notice[] = {
@@ -53,8 +62,8 @@ static void make_dir(char *dir)
 		for (size_t c = 0; c < 2; c++) {
 			snprintf(name, sizeof(name), "%s.%s.txt", kinds[k], channels[c]);
 			write_file(dir, name,
-				   strncmp(kinds[k], "case_", 5) == 0 ? "{{number}}{{link}}\n"
-								      : "{{area}}{{outage}}\n");
+				   is_case_kind(kinds[k]) ? "{{number}}{{link}}\n"
+							  : "{{area}}{{outage}}\n");
 		}
 	}
 }
@@ -143,7 +152,7 @@ TEST(render_every_template_substitutes_all)
 	if (t == NULL)
 		return;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		bool is_case = strncmp(kinds[k], "case_", 5) == 0;
+		bool is_case = is_case_kind(kinds[k]);
 
 		for (size_t c = 0; c < 2; c++) {
 			s = NULL;
