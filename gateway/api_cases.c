@@ -207,19 +207,6 @@ int api_track_page_status(struct call *c, int status, const char *page, struct e
 	return c->text ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }
 
-/* The link the page offers when a WeChat account is configured and the case names a
- * resident's account. */
-static void follow_link(struct api *a, struct call *c, json_t *view)
-{
-	char account[64];
-	struct err e;
-
-	if (a->wx == NULL || cases_account(c->store, c->params[0], account, &e) < 0 ||
-	    !store_case_unfollowed(c->store, account))
-		return;
-	json_object_set_new(view, "wechat_follow", json_sprintf("/t/%s/wechat", c->params[0]));
-}
-
 int api_track_account(struct api *a, struct call *c, char account[64], struct err *e)
 {
 	int rc = ready(a, e);
@@ -244,10 +231,7 @@ int api_track_json(struct api *a, struct call *c, json_t **out, struct err *e)
 				 "field", "");
 		return 0;
 	}
-	if ((rc = cases_public(&a->cases, c->store, c->params[0], api_now(a), out, e)) < 0)
-		return rc;
-	follow_link(a, c, *out);
-	return 0;
+	return cases_public(&a->cases, c->store, c->params[0], a->wx != NULL, api_now(a), out, e);
 }
 
 /* The page answers in HTML, errors included: a resident's phone shows it as it is. */
@@ -263,12 +247,11 @@ int api_track_page(struct api *a, struct call *c, json_t **out, struct err *e)
 	c->text_type = "text/html; charset=utf-8";
 	if (api_track_limited(a, c))
 		return api_track_page_status(c, 429, tracking_page_too_many(), e);
-	rc = cases_public(&a->cases, c->store, c->params[0], api_now(a), &view, e);
+	rc = cases_public(&a->cases, c->store, c->params[0], a->wx != NULL, api_now(a), &view, e);
 	if (rc == ERR_NOTFOUND)
 		return api_track_page_status(c, 404, tracking_page_not_found(), e);
 	if (rc < 0)
 		return rc;
-	follow_link(a, c, view);
 	snprintf(qr, sizeof(qr), "/t/%.*s/qr.svg", TRACK_TOKEN_LEN, c->params[0]);
 	rc = tracking_page_html(view, qr, &c->text, e);
 	json_decref(view);

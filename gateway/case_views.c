@@ -254,8 +254,8 @@ static void public_visits(const struct cases_env *env, struct store *s, int64_t 
 		json_object_set_new(view, "survey_form", json_sprintf("/t/%s/survey", token));
 }
 
-int cases_public(const struct cases_env *env, struct store *s, const char *token, int64_t now_ms,
-		 json_t **out, struct err *e)
+int cases_public(const struct cases_env *env, struct store *s, const char *token, bool offer_follow,
+		 int64_t now_ms, json_t **out, struct err *e)
 {
 	char hash[65];
 	json_t *raw = NULL;
@@ -274,6 +274,9 @@ int cases_public(const struct cases_env *env, struct store *s, const char *token
 	*out = public_view(env, raw, now_ms);
 	if (*out != NULL)
 		public_visits(env, s, ms_of(raw, "id"), token, *out);
+	if (*out != NULL && offer_follow && sget(raw, "account")[0] &&
+	    store_case_unfollowed(s, sget(raw, "account")))
+		json_object_set_new(*out, "wechat_follow", json_sprintf("/t/%s/wechat", token));
 	json_decref(raw);
 	return *out ? 0 : err_set(e, ERR_NOMEM, NULL, "out of memory");
 }

@@ -10,6 +10,7 @@
 #ifndef GATEWAY_CASES_H
 #define GATEWAY_CASES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -65,9 +66,11 @@ int cases_get(const struct cases_env *env, struct store *s, const char *number, 
 
 /* The public view behind a tracking token (docs/api.md "GET /api/v1/track/{token}"): name
  * as 张*, mobile as 138****1234, the area's name and no address, no internal notes.
- * ERR_NOTFOUND, the same for a malformed and an unknown token. */
-int cases_public(const struct cases_env *env, struct store *s, const char *token, int64_t now_ms,
-		 json_t **out, struct err *e);
+ * ERR_NOTFOUND, the same for a malformed and an unknown token. With offer_follow (a WeChat
+ * account is configured) and a case naming a resident who does not follow yet,
+ * "wechat_follow" links to /t/{token}/wechat. */
+int cases_public(const struct cases_env *env, struct store *s, const char *token, bool offer_follow,
+		 int64_t now_ms, json_t **out, struct err *e);
 /* The number (40 bytes) of the case behind a token; ERR_NOTFOUND as cases_public. */
 int cases_number_of(struct store *s, const char *token, char number[40], struct err *e);
 /* Whether token is a well-formed token of a case. */

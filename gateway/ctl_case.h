@@ -1,8 +1,8 @@
 /* ctl_case: gatewayctl's case commands for dispatchers and hotline agents: create, move,
  * note and class (ctl_case.c, the commands that change a case), show and find
  * (ctl_case_show.c, with the printers of a case), qr and stats (ctl_case_report.c, the
- * downloads that are not JSON and the statistics report). Called by gatewayctl.c's command table;
- * same contract as ctl_notice.h: argv[0] is the sub-command, results go to stdout, the
+ * downloads that are not JSON and the statistics report). Called by the command table in
+ * ctl_commands.c; same contract as ctl_notice.h: argv[0] is the sub-command, results go to stdout, the
  * error sentence goes to e for main to print, a CTL_EXIT_* status comes back (1 when the
  * gateway said no, 409 conflicts included; 2 for a bad command line).
  * Prints a complainant's data only on stdout, and only what the staff API gives. */
@@ -38,8 +38,8 @@ void ctl_case_print_padded(FILE *f, const char *s, int width);
 /* The clocks of a staff view, one line each: label, due time, and met (when), running or
  * late. Nothing when the case has no clocks (not accepted yet). */
 void ctl_case_print_clocks(FILE *f, const json_t *view);
-/* The whole staff view (GET /api/v1/cases/{number}) for a human: the case card, its clocks
- * and its history. */
+/* The whole staff view (GET /api/v1/cases/{number}) for a human: the case card, its clocks,
+ * its appointments, return visits and replies, and its history. */
 void ctl_case_print(FILE *f, const json_t *view);
 /* A statistics answer (GET /api/v1/case-stats) as a short report: totals, rates, on-time
  * rate per clock and the departments with the most cases. */

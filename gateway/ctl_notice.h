@@ -1,5 +1,5 @@
 /* ctl_notice: gatewayctl's notice commands: send (preview, confirm, send, watch), show,
- * watch and list. Called by gatewayctl.c's command table. Each command gets the words after
+ * watch and list. Called by the command table in ctl_commands.c. Each command gets the words after
  * "notice" (argv[0] is the sub-command's name), prints its results on stdout, leaves the
  * error sentence in e for main to print, and returns a CTL_EXIT_* status.
  * Never sends a notice that was neither confirmed on a terminal nor allowed with --yes. */

@@ -86,6 +86,14 @@ const char *const store_case_sql[CST_COUNT] = {
 		       " AND deleted_at IS NULL AND opt_out_wechat = 0",
 	[CST_NOTICE_CASE] = "UPDATE notices SET case_id = ?2 WHERE id = ?1",
 	[CST_TOKEN_KNOWN] = "SELECT 1 FROM cases WHERE token_hash = ?1",
+	[CST_APPT_OF_CASE] = "SELECT " STORE_APPT_COLS " FROM appointments a WHERE a.case_id = ?1"
+			     " AND a.status IN " STORE_APPT_ACTIVE " ORDER BY a.id DESC LIMIT 1",
+	[CST_SURVEY_OF_CASE] = "SELECT " STORE_SURVEY_COLS " FROM surveys v JOIN cases c"
+			       " ON c.id = v.case_id WHERE v.case_id = ?1 ORDER BY v.round DESC"
+			       " LIMIT 1",
+	[CST_SURVEY_OF_MOBILE] = "SELECT " STORE_SURVEY_COLS " FROM cases c JOIN surveys v"
+				 " ON v.case_id = c.id WHERE c.mobile = ?1"
+				 " ORDER BY c.id DESC, v.round DESC LIMIT 1",
 	[CST_UNFOLLOWED] = "SELECT 1 FROM residents WHERE account = ?1 AND deleted_at IS NULL"
 			   " AND coalesce(openid, '') = ''",
 };

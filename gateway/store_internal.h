@@ -114,9 +114,21 @@ enum cst {
 	CST_NOTICE_CASE,
 	CST_UNFOLLOWED,
 	CST_TOKEN_KNOWN,
+	CST_APPT_OF_CASE,
+	CST_SURVEY_OF_CASE,
+	CST_SURVEY_OF_MOBILE,
 	CST_COUNT
 };
 extern const char *const store_case_sql[CST_COUNT];
+
+/* Shared by store_cases.c's table, store_visits.c and store_surveys.c. */
+#define STORE_APPT_ACTIVE "('proposed', 'confirmed', 'rescheduled')"
+#define STORE_APPT_COLS                                                                            \
+	"a.id, a.case_id, a.type, a.start_at, a.end_at, a.technician, a.address_ref, a.status,"    \
+	" a.version, a.created_by"
+#define STORE_SURVEY_COLS                                                                          \
+	"v.id, v.case_id, v.round, v.state, v.send_at, coalesce(v.sent_at, 0),"                    \
+	" coalesce(v.answer_due, 0), c.number, coalesce(c.mobile, ''), coalesce(v.answer, '')"
 
 struct store {
 	sqlite3 *db;

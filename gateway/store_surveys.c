@@ -33,10 +33,6 @@ int store_survey_schedule(struct store *s, int64_t case_id, int round, int64_t s
 	return rc == SQLITE_DONE ? 0 : store_db_err(s, e, "scheduling a survey");
 }
 
-#define SURVEY_COLS                                                                                \
-	"v.id, v.case_id, v.round, v.state, v.send_at, coalesce(v.sent_at, 0),"                    \
-	" coalesce(v.answer_due, 0), c.number, coalesce(c.mobile, ''), coalesce(v.answer, '')"
-
 static void survey_from_row(sqlite3_stmt *q, struct store_survey *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -72,7 +68,7 @@ int store_surveys_to_send(struct store *s, int64_t now_ms, struct store_survey *
 			  struct err *e)
 {
 	return list(s,
-		    "SELECT " SURVEY_COLS " FROM surveys v JOIN cases c ON c.id = v.case_id"
+		    "SELECT " STORE_SURVEY_COLS " FROM surveys v JOIN cases c ON c.id = v.case_id"
 		    " WHERE v.state = 'scheduled' AND v.send_at <= ?1 ORDER BY v.send_at LIMIT ?2",
 		    now_ms, out, max, e);
 }
@@ -81,7 +77,7 @@ int store_surveys_overdue(struct store *s, int64_t now_ms, struct store_survey *
 			  struct err *e)
 {
 	return list(s,
-		    "SELECT " SURVEY_COLS " FROM surveys v JOIN cases c ON c.id = v.case_id"
+		    "SELECT " STORE_SURVEY_COLS " FROM surveys v JOIN cases c ON c.id = v.case_id"
 		    " WHERE v.state = 'sent' AND v.answer_due <= ?1 ORDER BY v.answer_due LIMIT ?2",
 		    now_ms, out, max, e);
 }
@@ -122,23 +118,19 @@ int store_survey_move(struct store *s, int64_t id, const char *from, const char 
 int store_survey_open(struct store *s, const char *mobile, int64_t case_id,
 		      struct store_survey *out, struct err *e)
 {
-	sqlite3_stmt *q = store_prepare(
-		s,
-		"SELECT " SURVEY_COLS " FROM surveys v JOIN cases c ON c.id = v.case_id"
-		" WHERE (?1 IS NOT NULL AND c.mobile = ?1) OR (?1 IS NULL AND"
-		" c.id = ?2) ORDER BY c.id DESC, v.round DESC LIMIT 1",
-		e);
+	/* Every tracking page asks by case: kept statements, one per index they use. */
+	sqlite3_stmt *q = store_cq(s, mobile ? CST_SURVEY_OF_MOBILE : CST_SURVEY_OF_CASE);
 	int rc;
 
-	if (q == NULL)
-		return ERR_IO;
 	memset(out, 0, sizeof(*out));
-	store_bind_text(q, 1, mobile);
-	sqlite3_bind_int64(q, 2, case_id);
+	if (mobile)
+		store_bind_text(q, 1, mobile);
+	else
+		sqlite3_bind_int64(q, 1, case_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		survey_from_row(q, out);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : store_db_err(s, e, "finding a survey");
 }
 

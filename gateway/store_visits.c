@@ -14,8 +14,6 @@
 
 #include "store_internal.h"
 
-#define ACTIVE "('proposed', 'confirmed', 'rescheduled')"
-
 /* Steps q to its end, finalizes it; *changes (may be NULL) gets the rows changed. */
 static int run(struct store *s, sqlite3_stmt *q, int *changes, struct err *e, const char *what)
 {
@@ -72,16 +70,13 @@ static void appt_from_row(sqlite3_stmt *q, struct store_appt *a)
 	store_col_copy(q, 9, a->created_by, sizeof(a->created_by));
 }
 
-#define APPT_COLS                                                                                  \
-	"a.id, a.case_id, a.type, a.start_at, a.end_at, a.technician, a.address_ref, a.status,"    \
-	" a.version, a.created_by"
-
 int store_appt_load(struct store *s, int64_t case_id, int64_t id, struct store_appt *out,
 		    struct err *e)
 {
-	sqlite3_stmt *q = store_prepare(
-		s, "SELECT " APPT_COLS " FROM appointments a WHERE a.id = ?1 AND a.case_id = ?2",
-		e);
+	sqlite3_stmt *q = store_prepare(s,
+					"SELECT " STORE_APPT_COLS
+					" FROM appointments a WHERE a.id = ?1 AND a.case_id = ?2",
+					e);
 	int rc;
 
 	if (q == NULL)
@@ -134,11 +129,11 @@ int store_appt_change(struct store *s, int64_t id, int expect_version, const cha
 int store_appt_overlaps(struct store *s, const char *technician, int64_t start_ms, int64_t end_ms,
 			int64_t except_id, struct err *e)
 {
-	sqlite3_stmt *q =
-		store_prepare(s,
-			      "SELECT count(*) FROM appointments WHERE technician = ?1 AND id <> ?4"
-			      " AND status IN " ACTIVE " AND start_at < ?3 AND end_at > ?2",
-			      e);
+	sqlite3_stmt *q = store_prepare(
+		s,
+		"SELECT count(*) FROM appointments WHERE technician = ?1 AND id <> ?4"
+		" AND status IN " STORE_APPT_ACTIVE " AND start_at < ?3 AND end_at > ?2",
+		e);
 	int n = 0;
 
 	if (q == NULL)
@@ -171,12 +166,12 @@ int store_appt_list(struct store *s, int64_t case_id, json_t **out, struct err *
 int store_appt_by_mobile(struct store *s, const char *mobile, struct store_appt *out,
 			 char number[40], struct err *e)
 {
-	sqlite3_stmt *q =
-		store_prepare(s,
-			      "SELECT " APPT_COLS ", c.number FROM appointments a JOIN cases c"
-			      " ON c.id = a.case_id WHERE c.mobile = ?1 AND a.status IN " ACTIVE
-			      " ORDER BY c.id DESC, a.id DESC LIMIT 1",
-			      e);
+	sqlite3_stmt *q = store_prepare(
+		s,
+		"SELECT " STORE_APPT_COLS ", c.number FROM appointments a JOIN cases c"
+		" ON c.id = a.case_id WHERE c.mobile = ?1 AND a.status IN " STORE_APPT_ACTIVE
+		" ORDER BY c.id DESC, a.id DESC LIMIT 1",
+		e);
 	int rc;
 
 	if (q == NULL)
@@ -194,23 +189,18 @@ int store_appt_by_mobile(struct store *s, const char *mobile, struct store_appt 
 		: store_db_err(s, e, "finding an appointment");
 }
 
+/* Every tracking page asks this: a kept statement (store_cases.c's table). */
 int store_appt_of_case(struct store *s, int64_t case_id, struct store_appt *out, struct err *e)
 {
-	sqlite3_stmt *q =
-		store_prepare(s,
-			      "SELECT " APPT_COLS " FROM appointments a WHERE a.case_id = ?1"
-			      " AND a.status IN " ACTIVE " ORDER BY a.id DESC LIMIT 1",
-			      e);
+	sqlite3_stmt *q = store_cq(s, CST_APPT_OF_CASE);
 	int rc;
 
-	if (q == NULL)
-		return ERR_IO;
 	memset(out, 0, sizeof(*out));
 	sqlite3_bind_int64(q, 1, case_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		appt_from_row(q, out);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		? 0
 		: store_db_err(s, e, "finding an appointment");
@@ -252,7 +242,7 @@ int store_reminders_due(struct store *s, int64_t now_ms, struct store_reminder_d
 		"SELECT r.id, a.id, a.case_id, a.start_at, a.end_at, c.number, r.quiet"
 		" FROM reminders r JOIN appointments a ON a.id = r.appointment_id"
 		" JOIN cases c ON c.id = a.case_id WHERE r.sent_at IS NULL"
-		" AND r.cancelled_at IS NULL AND r.due_at <= ?1 AND a.status IN " ACTIVE
+		" AND r.cancelled_at IS NULL AND r.due_at <= ?1 AND a.status IN " STORE_APPT_ACTIVE
 		" ORDER BY r.due_at LIMIT ?2",
 		e);
 	int n = 0, rc;

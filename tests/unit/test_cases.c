@@ -213,7 +213,7 @@ TEST(customer_message_and_public_view)
 	CHECK(text != NULL && strstr(text, num) != NULL && strstr(text, url) != NULL);
 	CHECK(text != NULL && strncmp(text, "【幸福水务】", strlen("【幸福水务】")) == 0);
 	free(text);
-	CHECK_INT(cases_public(&f.env, f.s, tok, T0, &pub, &e), 0);
+	CHECK_INT(cases_public(&f.env, f.s, tok, false, T0, &pub, &e), 0);
 	char *dump = pub ? json_dumps(pub, 0) : NULL;
 	CHECK(dump != NULL && strstr(dump, "13912345678") == NULL);
 	CHECK(dump != NULL && strstr(dump, "139****5678") != NULL);
@@ -224,10 +224,10 @@ TEST(customer_message_and_public_view)
 	json_decref(pub);
 	json_decref(staff);
 	/* Wrong length, wrong alphabet, unknown: the same not-found. */
-	CHECK_INT(cases_public(&f.env, f.s, "short", T0, &pub, &e), ERR_NOTFOUND);
-	CHECK_INT(cases_public(&f.env, f.s, "++++++++++++++++++++++++", T0, &pub, &e),
+	CHECK_INT(cases_public(&f.env, f.s, "short", false, T0, &pub, &e), ERR_NOTFOUND);
+	CHECK_INT(cases_public(&f.env, f.s, "++++++++++++++++++++++++", false, T0, &pub, &e),
 		  ERR_NOTFOUND);
-	CHECK_INT(cases_public(&f.env, f.s, "AAAAAAAAAAAAAAAAAAAAAAAA", T0, &pub, &e),
+	CHECK_INT(cases_public(&f.env, f.s, "AAAAAAAAAAAAAAAAAAAAAAAA", false, T0, &pub, &e),
 		  ERR_NOTFOUND);
 	fx_close(&f);
 }
