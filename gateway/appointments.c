@@ -19,8 +19,6 @@
 #include "visit_time.h"
 #include "visits_internal.h"
 
-#define REMIND_BATCH 64
-
 static const struct {
 	const char *name, *label;
 } types[APPT_TYPE_COUNT] = {
@@ -29,11 +27,6 @@ static const struct {
 	[APPT_METER] = { "meter", "水表检定" },
 	[APPT_INSPECTION] = { "inspection", "现场勘查" },
 };
-
-const char *appointments_type_name(int t)
-{
-	return t >= 0 && t < APPT_TYPE_COUNT ? types[t].name : NULL;
-}
 
 const char *appointments_type_label(int t)
 {

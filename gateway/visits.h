@@ -18,10 +18,9 @@
 #include "err.h"
 #include "store.h"
 
-/* Appointment types, their names on the wire and their labels. */
+/* Appointment types (on the wire: temperature, repair, meter, inspection) and labels. */
 enum appt_type { APPT_TEMPERATURE, APPT_REPAIR, APPT_METER, APPT_INSPECTION, APPT_TYPE_COUNT };
-const char *appointments_type_name(int t);
-const char *appointments_type_label(int t); /* 测温, 上门维修, ... */
+const char *appointments_type_label(int t); /* 室温测量, 上门维修, ... */
 
 /* Books {"type","start","end","technician","address_ref","status":"confirmed"|"proposed",
  * "agent"} for the case. The window must be in the future, end after it starts and lie in
