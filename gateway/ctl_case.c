@@ -284,13 +284,7 @@ static int change_option(int ch, const char *val, struct change_opts *o, char **
 	case 'n': return ctl_set_once(&o->note, "note", val, e);
 	case 'd': return ctl_set_once(&o->department, "department", val, e);
 	case 'i': return ctl_set_once(&o->into, "into", val, e);
-	case 'v':
-		if (ctl_parse_id(val, &o->version) < 0)
-			return err_set(e, ERR_INVALID, "version",
-				       "--version '%s' is not a version (a positive number, as "
-				       "`case show` prints it)",
-				       val);
-		return 0;
+	case 'v': return ctl_parse_version(val, &o->version, e);
 	case 'c': o->contact = true; return 0;
 	case 'j': o->json = true; return 0;
 	case 'h': o->help = true; return 0;

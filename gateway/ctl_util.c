@@ -499,3 +499,13 @@ int ctl_set_once(const char **slot, const char *name, const char *val, struct er
 	*slot = val;
 	return 0;
 }
+
+int ctl_parse_version(const char *val, int64_t *out, struct err *e)
+{
+	if (ctl_parse_id(val, out) < 0)
+		return err_set(e, ERR_INVALID, "version",
+			       "--version '%s' is not a version (a positive number, as `case show` "
+			       "prints it)",
+			       val);
+	return 0;
+}

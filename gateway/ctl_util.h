@@ -49,6 +49,8 @@ bool ctl_key_usable(const char *key);
 
 /* Parses a positive decimal id (a notice id). 0 or ERR_INVALID. */
 int ctl_parse_id(const char *s, int64_t *out);
+/* --version V: a positive number, as `case show` prints it; ERR_INVALID otherwise. */
+int ctl_parse_version(const char *val, int64_t *out, struct err *e);
 /* Stores an option's value in *slot; ERR_INVALID ("--NAME is given twice") when it was
  * set before. */
 int ctl_set_once(const char **slot, const char *name, const char *val, struct err *e);

@@ -138,13 +138,7 @@ static int visit_option(int ch, const char *val, struct visit_opts *o, char **ar
 	case 'a': return ctl_set_once(&o->address_ref, "address-ref", val, e);
 	case 'n': return ctl_set_once(&o->note, "note", val, e);
 	case 'c': return ctl_set_once(&o->csv, "csv", val, e);
-	case 'v':
-		if (ctl_parse_id(val, &o->version) < 0)
-			return err_set(e, ERR_INVALID, "version",
-				       "--version '%s' is not a version (a positive number, as "
-				       "`case show` prints it)",
-				       val);
-		return 0;
+	case 'v': return ctl_parse_version(val, &o->version, e);
 	case 'p': o->proposed = true; return 0;
 	case 'j': o->json = true; return 0;
 	case 'h': o->help = true; return 0;
