@@ -3,15 +3,16 @@
 # used by the tests). Sources are found by wildcard: a new module needs no Makefile change.
 
 CC ?= gcc
-PKGS := libcurl libmicrohttpd jansson inih sqlite3 libqrencode libpng expat
+PKGS := libcurl libmicrohttpd jansson inih sqlite3 libqrencode libpng expat freetype2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Icommon -Igateway -MMD -MP
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Icommon -Igateway -Ikiosk -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 LIBS = $(shell pkg-config --libs $(PKGS)) -lmbedcrypto -lpthread -lm
 
 LIB_SRC := $(wildcard common/*.c) \
 	$(filter-out gateway/gatewayd.c gateway/gatewayctl.c, $(wildcard gateway/*.c)) \
 	$(wildcard gateway/providers/*.c)
+KIOSK_SRC := $(filter-out kiosk/kiosk.c, $(wildcard kiosk/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 REL := build/release
@@ -26,9 +27,12 @@ all: build
 deps:
 	@./scripts/deps.sh
 
-build: $(REL)/gatewayd $(REL)/gatewayctl
+KIOSK_BIN := $(if $(wildcard kiosk/kiosk.c),kiosk)
 
-build-test: $(TST)/gatewayd $(TST)/gatewayctl $(patsubst tests/unit/%.c,$(TST)/unit/%,$(UNIT_SRC))
+build: $(REL)/gatewayd $(REL)/gatewayctl $(addprefix $(REL)/,$(KIOSK_BIN))
+
+build-test: $(TST)/gatewayd $(TST)/gatewayctl $(addprefix $(TST)/,$(KIOSK_BIN)) \
+	$(patsubst tests/unit/%.c,$(TST)/unit/%,$(UNIT_SRC))
 
 # --- objects ---------------------------------------------------------------------------
 $(REL)/%.o: %.c
@@ -47,13 +51,28 @@ $(TST)/libgw.a: $(patsubst %.c,$(TST)/%.o,$(LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
+$(REL)/libkiosk.a: $(patsubst %.c,$(REL)/%.o,$(KIOSK_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(TST)/libkiosk.a: $(patsubst %.c,$(TST)/%.o,$(KIOSK_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+# The kiosk links common/ through libgw.a's copies; it never pulls a gateway/ object.
+$(REL)/kiosk: $(REL)/kiosk/kiosk.o $(REL)/libkiosk.a $(REL)/libgw.a
+	$(CC) $(REL_CFLAGS) $^ -o $@ $(LIBS)
+
+$(TST)/kiosk: $(TST)/kiosk/kiosk.o $(TST)/libkiosk.a $(TST)/libgw.a
+	$(CC) $(TST_CFLAGS) $^ -o $@ $(LIBS)
+
 $(REL)/gatewayd $(REL)/gatewayctl: $(REL)/%: $(REL)/gateway/%.o $(REL)/libgw.a
 	$(CC) $(REL_CFLAGS) $^ -o $@ $(LIBS)
 
 $(TST)/gatewayd $(TST)/gatewayctl: $(TST)/%: $(TST)/gateway/%.o $(TST)/libgw.a
 	$(CC) $(TST_CFLAGS) $^ -o $@ $(LIBS)
 
-$(TST)/unit/%: $(TST)/tests/unit/%.o $(TST)/libgw.a
+$(TST)/unit/%: $(TST)/tests/unit/%.o $(TST)/libkiosk.a $(TST)/libgw.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_CFLAGS) $^ -o $@ $(LIBS)
 
@@ -82,12 +101,13 @@ fuzz: deps
 	@./tests/fuzz/run.sh
 
 format-check:
-	clang-format --dry-run --Werror common/*.[ch] gateway/*.[ch] gateway/providers/*.c tests/unit/*.[ch]
+	clang-format --dry-run --Werror common/*.[ch] gateway/*.[ch] gateway/providers/*.c \
+		$(wildcard kiosk/*.[ch]) tests/unit/*.[ch]
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem --inline-suppr --include=/usr/include/jansson.h \
-		-Icommon -Igateway common gateway
+		-Icommon -Igateway -Ikiosk common gateway $(wildcard kiosk)
 
 clean:
 	rm -rf build

@@ -43,8 +43,35 @@ int api_cases_post(struct api *a, struct call *c, json_t **out, struct err *e)
 	if (rc < 0 ||
 	    (rc = cases_create(&a->cases, c->store, c->json, c->actor, api_now(a), out, e)) < 0)
 		return rc;
+	c->status = rc == 1 ? 200 : 201; /* 200: a spooled request that came before */
+	return 0;
+}
+
+int api_kiosk_reserve(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	const json_t *n = json_object_get(c->json, "count");
+	int rc = ready(a, e);
+
+	if (rc < 0)
+		return rc;
+	if (!json_is_integer(n))
+		return err_set(e, ERR_INVALID, "count", "count is required: how many numbers");
+	if ((rc = cases_reserve(&a->cases, c->store, c->actor, (int)json_integer_value(n),
+				api_now(a), out, e)) < 0)
+		return rc;
 	c->status = 201;
 	return 0;
+}
+
+/* The kiosk's lookup by number: the public view, masked. */
+int api_kiosk_case(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	struct store_case sc;
+	int rc = ready(a, e);
+
+	if (rc < 0 || (rc = store_case_load(c->store, c->params[0], &sc, e)) < 0)
+		return rc;
+	return cases_public(&a->cases, c->store, sc.token, false, api_now(a), out, e);
 }
 
 static const char *q(struct call *c, const char *name)

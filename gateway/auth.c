@@ -23,7 +23,7 @@ static const struct {
 			 PERM_RESIDENTS_READ | PERM_RESIDENTS_WRITE | PERM_NOTICES_READ |
 				 PERM_CASES_CREATE | PERM_CASES_READ | PERM_CASES_WRITE |
 				 PERM_CASES_STATS },
-	[ROLE_KIOSK] = { "kiosk", PERM_CASES_CREATE },
+	[ROLE_KIOSK] = { "kiosk", PERM_CASES_CREATE | PERM_CASES_LOOKUP },
 };
 
 static void hex(const unsigned char *in, size_t n, char *out)

@@ -27,6 +27,7 @@ enum perm {
 	PERM_CASES_READ = 1 << 8, /* find and read cases with their personal data */
 	PERM_CASES_WRITE = 1 << 9, /* move cases, add notes, change class */
 	PERM_CASES_STATS = 1 << 10, /* case statistics */
+	PERM_CASES_LOOKUP = 1 << 11, /* a case's masked status by number (the kiosk) */
 };
 
 /* Writes a fresh key into key (AUTH_KEY_LEN + 1 bytes) and its hash into hash_hex. */

@@ -23,6 +23,8 @@ struct intake {
 	char mobile[PHONE_LEN + 1];
 	const char *department; /* manual override, or NULL */
 	const char *actor;
+	const char *res_number, *res_token; /* a kiosk's reservation, or NULL */
+	const char *key; /* the API key's name: the kiosk that reserved */
 	int accept, dispatch;
 };
 
@@ -161,6 +163,23 @@ static int check_who(struct store *s, const json_t *b, struct intake *in, struct
 	return 0;
 }
 
+/* "reservation": {"number", "token"} from a kiosk's block (POST /api/v1/kiosk/reservations). */
+static int check_reservation(const json_t *b, struct intake *in, struct err *e)
+{
+	const json_t *r = json_object_get(b, "reservation");
+
+	if (r == NULL || json_is_null(r))
+		return 0;
+	in->res_number = str(r, "number");
+	in->res_token = str(r, "token");
+	if (!json_is_object(r) || in->res_number == NULL || strlen(in->res_number) >= 40 ||
+	    in->res_token == NULL || !tracking_token_valid(in->res_token))
+		return err_set(e, ERR_INVALID, "reservation",
+			       "reservation must be {\"number\", \"token\"} as the kiosk's block "
+			       "gave them");
+	return 0;
+}
+
 static int check(const struct cases_env *env, struct store *s, const json_t *b, struct intake *in,
 		 struct err *e)
 {
@@ -176,7 +195,7 @@ static int check(const struct cases_env *env, struct store *s, const json_t *b, 
 			       in->n.area);
 	if ((rc = text_field(b, "agent", 63, false, &in->actor, e)) < 0)
 		return rc;
-	return 0;
+	return check_reservation(b, in, e);
 }
 
 /* The local YYYYMM of now, for the number. */
@@ -188,22 +207,45 @@ static void month_of(const struct cases_env *env, int64_t now_ms, char out[8])
 	snprintf(out, 8, "%.4s%.2s", iso, iso + 5);
 }
 
+/* The number and token: fresh ones, or the kiosk's reserved pair. */
+static int identity(const struct cases_env *env, struct store *s, struct intake *in, int64_t now_ms,
+		    char token[TRACK_TOKEN_LEN + 1], char hash[65], char number[40], struct err *e)
+{
+	char month[8];
+	int64_t used;
+	int rc;
+
+	if (in->res_number == NULL) {
+		if ((rc = tracking_token_new(token, e)) < 0)
+			return rc;
+		tracking_token_hash(token, hash);
+		month_of(env, now_ms, month);
+		return store_case_next_number(s, env->cfg->cases_prefix, month, number, e);
+	}
+	snprintf(token, TRACK_TOKEN_LEN + 1, "%s", in->res_token);
+	tracking_token_hash(token, hash);
+	if ((rc = store_case_reservation(s, in->res_number, hash, in->key, &used, e)) < 0)
+		return rc;
+	snprintf(number, 40, "%s", in->res_number);
+	return used != 0 ? 1 : 0;
+}
+
 static int store_new(const struct cases_env *env, struct store *s, struct intake *in,
 		     int64_t now_ms, struct store_case *c, struct err *e)
 {
-	char token[TRACK_TOKEN_LEN + 1], hash[65], month[8], number[40];
+	char token[TRACK_TOKEN_LEN + 1], hash[65], number[40];
 	int64_t id;
 	int rc;
 
-	if ((rc = tracking_token_new(token, e)) < 0)
-		return rc;
-	tracking_token_hash(token, hash);
+	if ((rc = identity(env, s, in, now_ms, token, hash, number, e)) != 0)
+		return rc < 0 ? rc : store_case_load(s, number, c, e) == 0 ? 1 : e->code;
 	in->n.token = token;
 	in->n.token_hash = hash;
 	in->n.state = case_state_name(CS_RECEIVED);
 	in->n.created_ms = now_ms;
-	month_of(env, now_ms, month);
-	if ((rc = store_case_insert(s, &in->n, env->cfg->cases_prefix, month, &id, number, e)) < 0)
+	if ((rc = store_case_insert_numbered(s, &in->n, number, &id, e)) < 0)
+		return rc;
+	if (in->res_number != NULL && (rc = store_case_reservation_used(s, number, id, e)) < 0)
 		return rc;
 	if ((rc = store_case_event(s, id, now_ms, in->n.owner, "create", NULL, "received", NULL, 1,
 				   e)) < 0)
@@ -218,8 +260,13 @@ static int intake(const struct cases_env *env, struct store *s, struct intake *i
 	struct case_step step = { .actor = in->n.owner, .now_ms = now_ms };
 	int rc;
 
-	if ((rc = store_new(env, s, in, now_ms, &c, e)) < 0 ||
-	    (rc = case_notify_intake(env, s, &c, now_ms, e)) < 0)
+	if ((rc = store_new(env, s, in, now_ms, &c, e)) != 0) {
+		/* A spooled request sent again: the case it made is the answer. */
+		if (rc == 1)
+			memcpy(number, c.number, 40);
+		return rc;
+	}
+	if ((rc = case_notify_intake(env, s, &c, now_ms, e)) < 0)
 		return rc;
 	if (in->accept) {
 		step.action = CA_ACCEPT;
@@ -247,13 +294,55 @@ int cases_create(const struct cases_env *env, struct store *s, const json_t *bod
 	if ((rc = check(env, s, body, &in, e)) < 0)
 		return rc;
 	in.n.owner = in.actor ? in.actor : actor;
+	in.key = actor;
 	if ((rc = store_begin(s, e)) < 0)
 		return rc;
-	if ((rc = intake(env, s, &in, now_ms, number, e)) < 0 || (rc = store_commit(s, e)) < 0) {
+	rc = intake(env, s, &in, now_ms, number, e);
+	if (rc < 0 || (rc == 0 && (rc = store_commit(s, e)) < 0)) {
 		store_rollback(s);
 		return rc;
 	}
+	if (rc == 1) {
+		store_rollback(s);
+		rc = cases_get(env, s, number, now_ms, out, e);
+		return rc < 0 ? rc : 1;
+	}
 	return cases_get(env, s, number, now_ms, out, e);
+}
+
+int cases_reserve(const struct cases_env *env, struct store *s, const char *kiosk, int count,
+		  int64_t now_ms, json_t **out, struct err *e)
+{
+	char token[TRACK_TOKEN_LEN + 1], hash[65], month[8], number[40], url[320];
+	json_t *list = json_array();
+	int rc;
+
+	if (count < 1 || count > 200) {
+		json_decref(list);
+		return err_set(e, ERR_INVALID, "count", "count must be from 1 to 200");
+	}
+	month_of(env, now_ms, month);
+	if ((rc = store_begin(s, e)) < 0)
+		goto out;
+	for (int i = 0; i < count && rc == 0; i++) {
+		if ((rc = tracking_token_new(token, e)) < 0)
+			break;
+		tracking_token_hash(token, hash);
+		if ((rc = store_case_next_number(s, env->cfg->cases_prefix, month, number, e)) == 0)
+			rc = store_case_reserve(s, number, token, hash, kiosk, now_ms, e);
+		cases_track_url(env, token, url);
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:s}", "number", number, "token", token,
+						"tracking_url", url));
+	}
+	if (rc < 0 || (rc = store_commit(s, e)) < 0) {
+		store_rollback(s);
+		goto out;
+	}
+	*out = json_pack("{s:O}", "reservations", list);
+out:
+	json_decref(list);
+	return rc;
 }
 
 void cases_track_url(const struct cases_env *env, const char *token, char out[320])

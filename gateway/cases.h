@@ -38,7 +38,9 @@ struct cases_env {
  * (the API key's name unless the body names an "agent"): the first-responsibility owner.
  * With "accept" / "dispatch" true the case is also accepted / dispatched, each a recorded
  * transition. *out: the staff view. ERR_INVALID (with the field) for bad input, e.g. no
- * way to reach a complainant who wants a reply. */
+ * way to reach a complainant who wants a reply. With "reservation" {"number","token"} (a
+ * kiosk's reserved pair, actor being that kiosk's key) the case takes them; sending it again
+ * returns 1 and the case it made (nothing is created twice). */
 int cases_create(const struct cases_env *env, struct store *s, const json_t *body,
 		 const char *actor, int64_t now_ms, json_t **out, struct err *e);
 
@@ -78,6 +80,12 @@ bool cases_token_known(struct store *s, const char *token);
 /* The account of the resident behind a tracking token (64 bytes), for the "follow in
  * WeChat" link. ERR_NOTFOUND for a bad token or a case without an account. */
 int cases_account(struct store *s, const char *token, char account[64], struct err *e);
+
+/* Reserves count (1..200) numbers with their tracking tokens for kiosk (its key's name),
+ * for tickets printed while the gateway cannot be reached. *out: {"reservations":
+ * [{"number","token","tracking_url"}]}. */
+int cases_reserve(const struct cases_env *env, struct store *s, const char *kiosk, int count,
+		  int64_t now_ms, json_t **out, struct err *e);
 
 /* The tracking URL of a token: public_url + "/t/" + token. out: 320 bytes. */
 void cases_track_url(const struct cases_env *env, const char *token, char out[320]);

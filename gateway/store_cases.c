@@ -98,11 +98,10 @@ const char *const store_case_sql[CST_COUNT] = {
 			   " AND coalesce(openid, '') = ''",
 };
 
-int store_case_insert(struct store *s, const struct store_case_new *c, const char *prefix,
-		      const char *month, int64_t *id, char number[40], struct err *e)
+int store_case_next_number(struct store *s, const char *prefix, const char *month, char number[40],
+			   struct err *e)
 {
 	sqlite3_stmt *q = store_cq(s, CST_SERIAL);
-	char num[40];
 	int serial, rc;
 
 	store_bind_text(q, 1, month);
@@ -118,8 +117,16 @@ int store_case_insert(struct store *s, const struct store_case_new *c, const cha
 			       "month %s has used all 99999 case numbers; the numbering cannot go "
 			       "on until next month",
 			       month);
-	snprintf(num, sizeof(num), "%s%.6s-%05d", prefix ? prefix : "", month, serial);
-	q = store_cq(s, CST_INSERT);
+	snprintf(number, 40, "%s%.6s-%05d", prefix ? prefix : "", month, serial);
+	return 0;
+}
+
+int store_case_insert_numbered(struct store *s, const struct store_case_new *c, const char *num,
+			       int64_t *id, struct err *e)
+{
+	sqlite3_stmt *q = store_cq(s, CST_INSERT);
+	int rc;
+
 	store_bind_text(q, 1, num);
 	store_bind_text(q, 2, c->token);
 	store_bind_text(q, 3, c->token_hash);
@@ -142,8 +149,83 @@ int store_case_insert(struct store *s, const struct store_case_new *c, const cha
 	if ((rc = store_run(s, q, e, "storing a case")) < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_case_insert(struct store *s, const struct store_case_new *c, const char *prefix,
+		      const char *month, int64_t *id, char number[40], struct err *e)
+{
+	char num[40];
+	int rc;
+
+	if ((rc = store_case_next_number(s, prefix, month, num, e)) < 0 ||
+	    (rc = store_case_insert_numbered(s, c, num, id, e)) < 0)
+		return rc;
 	memcpy(number, num, sizeof(num));
 	return 0;
+}
+
+int store_case_reserve(struct store *s, const char *number, const char *token,
+		       const char *token_hash, const char *kiosk, int64_t now_ms, struct err *e)
+{
+	sqlite3_stmt *q = store_prepare(s,
+					"INSERT INTO case_reservations(number, token, token_hash,"
+					" kiosk, reserved_at) VALUES(?,?,?,?,?)",
+					e);
+	int rc;
+
+	if (q == NULL)
+		return ERR_IO;
+	store_bind_text(q, 1, number);
+	store_bind_text(q, 2, token);
+	store_bind_text(q, 3, token_hash);
+	store_bind_text(q, 4, kiosk);
+	sqlite3_bind_int64(q, 5, now_ms);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : store_db_err(s, e, "reserving a case number");
+}
+
+int store_case_reservation(struct store *s, const char *number, const char *token_hash,
+			   const char *kiosk, int64_t *case_id, struct err *e)
+{
+	sqlite3_stmt *q = store_prepare(s,
+					"SELECT coalesce(case_id, 0) FROM case_reservations"
+					" WHERE number = ?1 AND token_hash = ?2 AND kiosk = ?3",
+					e);
+	int rc;
+
+	if (q == NULL)
+		return ERR_IO;
+	store_bind_text(q, 1, number);
+	store_bind_text(q, 2, token_hash);
+	store_bind_text(q, 3, kiosk);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*case_id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? err_set(e, ERR_INVALID, "reservation",
+					   "%.40s is not a number this kiosk reserved with that "
+					   "token; ask for a new block",
+					   number)
+				 : store_db_err(s, e, "reading a reservation");
+}
+
+int store_case_reservation_used(struct store *s, const char *number, int64_t case_id, struct err *e)
+{
+	sqlite3_stmt *q =
+		store_prepare(s, "UPDATE case_reservations SET case_id = ?2 WHERE number = ?1", e);
+	int rc;
+
+	if (q == NULL)
+		return ERR_IO;
+	store_bind_text(q, 1, number);
+	sqlite3_bind_int64(q, 2, case_id);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : store_db_err(s, e, "using a reservation");
 }
 
 int store_case_load(struct store *s, const char *number, struct store_case *out, struct err *e)

@@ -32,6 +32,23 @@ struct store_case_new {
 int store_case_insert(struct store *s, const struct store_case_new *c, const char *prefix,
 		      const char *month, int64_t *id, char number[40], struct err *e);
 
+/* The two halves of store_case_insert: the month's next number, and storing a case under a
+ * number already given (a kiosk's reservation). */
+int store_case_next_number(struct store *s, const char *prefix, const char *month, char number[40],
+			   struct err *e);
+int store_case_insert_numbered(struct store *s, const struct store_case_new *c, const char *number,
+			       int64_t *id, struct err *e);
+
+/* Kiosk reservations: a number and token kept for kiosk until its spooled request comes.
+ * reservation: 0 with *case_id (0: not used yet) when kiosk reserved number with that token
+ * hash, else ERR_INVALID (field reservation). used: the case now exists. */
+int store_case_reserve(struct store *s, const char *number, const char *token,
+		       const char *token_hash, const char *kiosk, int64_t now_ms, struct err *e);
+int store_case_reservation(struct store *s, const char *number, const char *token_hash,
+			   const char *kiosk, int64_t *case_id, struct err *e);
+int store_case_reservation_used(struct store *s, const char *number, int64_t case_id,
+				struct err *e);
+
 /* What the domain needs to decide a transition. Strings "" when NULL. */
 struct store_case {
 	int64_t id;

@@ -171,6 +171,11 @@ static const char *const migrations[] = {
 	" appointment_id INTEGER REFERENCES appointments(id), phone TEXT, text TEXT NOT NULL,"
 	" outcome TEXT NOT NULL, at INTEGER NOT NULL);"
 	"CREATE INDEX case_replies_case ON case_replies(case_id);",
+	/* 8: numbers and tracking tokens reserved by a kiosk in advance, so that a ticket
+	 * printed while the gateway is unreachable names the case it will become */
+	"CREATE TABLE case_reservations(number TEXT PRIMARY KEY, token TEXT NOT NULL,"
+	" token_hash TEXT NOT NULL UNIQUE, kiosk TEXT NOT NULL, reserved_at INTEGER NOT NULL,"
+	" case_id INTEGER REFERENCES cases(id)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -4,6 +4,7 @@
 set -u
 pc_pkgs=(libcurl:libcurl4-openssl-dev libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev
          inih:libinih-dev sqlite3:libsqlite3-dev libqrencode:libqrencode-dev libpng:libpng-dev
+         freetype2:libfreetype-dev
          expat:libexpat1-dev)
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
@@ -17,6 +18,8 @@ done
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+# The kiosk's fallback font, for rare characters in names.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 # mbedtls 2.28 (Debian 12) ships no pkg-config file: test for its header instead.
 echo '#include <mbedtls/md.h>' | gcc -E -x c - >/dev/null 2>&1 || missing+=(libmbedtls-dev)
 # Sanitizer runtimes come with gcc on Debian (libasan8, libubsan1).

@@ -369,6 +369,32 @@ def a_follower_gets_the_case_by_wechat_with_the_page_as_its_link(env):
 
 
 @test
+def kiosk_reserves_numbers_and_its_spooled_request_lands_once(env):
+    _, d = setup(env)
+    r = d.ok("POST", "/api/v1/kiosk/reservations", {"count": 3}, expect=201, key="kiosk")
+    res = r["reservations"]
+    eq(len(res), 3, "three reserved")
+    check(all(re.fullmatch(r"\d{6}-0000[1-3]", x["number"]) for x in res), "numbers %s" % res)
+    # A case created meanwhile gets the next number after the block.
+    other = create(d, leak())
+    eq(other["number"][-5:], "00004", "the block's numbers are not reused")
+    body = leak(source="kiosk", accept=True, dispatch=False,
+                reservation={"number": res[0]["number"], "token": res[0]["token"]})
+    c = create(d, body, key="kiosk")
+    eq(c["number"], res[0]["number"], "the case takes the reserved number")
+    eq(c["tracking_url"], res[0]["tracking_url"], "and the token printed on the ticket")
+    again = d.ok("POST", "/api/v1/cases", body, expect=200, key="kiosk")
+    eq(again["number"], c["number"], "sent again (the spool after a crash): the same case")
+    eq(d.ok("GET", "/api/v1/cases?number=" + c["number"])["total"], 1, "only one case")
+    bad = dict(body, reservation={"number": res[1]["number"], "token": res[2]["token"]})
+    expect_error(d, "POST", "/api/v1/cases", bad, 400, "invalid", field="reservation",
+                 key="kiosk")
+    v = d.ok("GET", "/api/v1/kiosk/cases/" + c["number"], key="kiosk")
+    eq(v["complainant"]["mobile"], "138****5678", "the kiosk's lookup is masked")
+    eq(d.get("/api/v1/kiosk/cases/" + c["number"], key="agent")[0], 403, "kiosk only")
+
+
+@test
 def tracking_is_rate_limited_per_client(env):
     _, d = setup(env, overrides={"tracking": {"rate_per_minute": 5}})
     tok = token_of(create(d, leak()))

@@ -201,13 +201,13 @@ TEST(open_creates_schema_in_wal_mode_and_reopen_keeps_it)
 	struct err e;
 
 	fx_open(&fx);
-	CHECK_INT(store_schema_version(fx.s), 7);
+	CHECK_INT(store_schema_version(fx.s), 8);
 	add_area(&fx, "D1", "上城区", NULL, "district");
 	snprintf(wal, sizeof(wal), "%s-wal", fx.path);
 	CHECK(stat(wal, &st) == 0);
 	sql_query(&fx, mode, sizeof(mode), "PRAGMA journal_mode");
 	CHECK_STR(mode, "wal");
-	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 7);
+	CHECK_INT(SQL_INT(&fx, "PRAGMA user_version"), 8);
 	CHECK_INT(SQL_INT(&fx,
 			  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name"
 			  " IN ('api_keys','areas','residents','resident_areas','notices',"
@@ -217,7 +217,7 @@ TEST(open_creates_schema_in_wal_mode_and_reopen_keeps_it)
 	store_close(fx.s);
 	fx.s = NULL;
 	CHECK_INT(store_open(fx.path, &fx.s, &e), 0);
-	CHECK_INT(store_schema_version(fx.s), 7);
+	CHECK_INT(store_schema_version(fx.s), 8);
 	CHECK(store_area_exists(fx.s, "D1"));
 	fx_close(&fx);
 }
