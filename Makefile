@@ -20,14 +20,15 @@ TST := build/test
 REL_CFLAGS := -O2 -g
 TST_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all deps build build-test run test unit integration bench fuzz format-check lint clean
+.PHONY: all deps build build-test run run-kiosk test unit integration bench fuzz format-check lint clean
 
 all: build
 
 deps:
 	@./scripts/deps.sh
 
-KIOSK_BIN := $(if $(wildcard kiosk/kiosk.c),kiosk)
+# The kiosk's binary sits beside its objects: build/*/kiosk/ is already a directory.
+KIOSK_BIN := $(if $(wildcard kiosk/kiosk.c),kiosk/kiosk)
 
 build: $(REL)/gatewayd $(REL)/gatewayctl $(addprefix $(REL)/,$(KIOSK_BIN))
 
@@ -60,10 +61,10 @@ $(TST)/libkiosk.a: $(patsubst %.c,$(TST)/%.o,$(KIOSK_SRC))
 	ar rcs $@ $^
 
 # The kiosk links common/ through libgw.a's copies; it never pulls a gateway/ object.
-$(REL)/kiosk: $(REL)/kiosk/kiosk.o $(REL)/libkiosk.a $(REL)/libgw.a
+$(REL)/kiosk/kiosk: $(REL)/kiosk/kiosk.o $(REL)/libkiosk.a $(REL)/libgw.a
 	$(CC) $(REL_CFLAGS) $^ -o $@ $(LIBS)
 
-$(TST)/kiosk: $(TST)/kiosk/kiosk.o $(TST)/libkiosk.a $(TST)/libgw.a
+$(TST)/kiosk/kiosk: $(TST)/kiosk/kiosk.o $(TST)/libkiosk.a $(TST)/libgw.a
 	$(CC) $(TST_CFLAGS) $^ -o $@ $(LIBS)
 
 $(REL)/gatewayd $(REL)/gatewayctl: $(REL)/%: $(REL)/gateway/%.o $(REL)/libgw.a
@@ -86,6 +87,11 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory build-test build
 	@./tests/run.sh
+
+# The kiosk against the gatewayd that `make run` started, on the PNG backend and a script.
+run-kiosk: deps
+	@$(MAKE) --no-print-directory build
+	@./scripts/run-kiosk-demo.sh
 
 unit: build-test
 	@./tests/run.sh unit

@@ -1,4 +1,5 @@
-/* http_client: the one file that speaks libcurl.
+/* http_client: the one file of gatewayd and gatewayctl that speaks libcurl (the kiosk has
+ * its own, kiosk/gw_client.c).
  * Owns: outgoing HTTP: a non-blocking multi handle for the workers (many requests in flight,
  * connections kept alive) and a blocking fetch for the CLI and tests. Knows nothing about
  * providers or messages: a request in, a response (or transport error) out.

@@ -16,14 +16,15 @@
 
 #define ESCPOS_MAX_BYTES (256 * 1024)
 
-/* Renders utf8 as a 1-bit raster (see text_raster) when the printer's GB18030 font cannot. */
+/* Renders utf8 as a 1-bit raster (see text_raster) when the printer's font (GB2312) cannot;
+ * *bits malloc'd, escpos frees it. */
 typedef int (*escpos_raster_fn)(void *ctx, const char *utf8, uint8_t **bits, int *w, int *h,
 				struct err *e);
 
 struct escpos {
 	uint8_t *buf;
 	size_t len, cap;
-	int err; /* sticky: ERR_NOMEM or ERR_TOOBIG */
+	int err; /* sticky: ERR_NOMEM, ERR_TOOBIG or ERR_INVALID (a QR text qr_encode refuses) */
 	int dots; /* paper width in dots: 384 or 576 */
 	bool native_qr;
 	escpos_raster_fn raster;
@@ -36,7 +37,8 @@ void escpos_free(struct escpos *p);
 
 enum escpos_align { ESCPOS_LEFT = 0, ESCPOS_CENTER = 1, ESCPOS_RIGHT = 2 };
 /* One line of text (a newline is added). big: double width and height; bold: emphasis.
- * Text GB18030 cannot encode goes as a raster from the callback (centre/left honoured). */
+ * Text outside GB2312 goes as a raster from the callback (alignment and big honoured, bold
+ * not); without a callback, or when it fails, it goes as GB18030 text all the same. */
 void escpos_line(struct escpos *p, const char *utf8, enum escpos_align a, bool big, bool bold);
 /* The QR code of text (8-bit, EC level M, 4-module quiet zone), module size chosen to fit
  * about half the paper width, centred. */

@@ -53,9 +53,10 @@ struct input_axes {
  * never) is tried as input_open_evdev would, without grab, at most every 500 ms. */
 int input_open_fd(int fd, const struct input_axes *ax, const struct input_calib *cal, int w, int h,
 		  const char *reopen_path, struct input **out, struct err *e);
+
 /* A script: one event per line, "tap X Y", "key NAME|CODE" (KEY_ENTER...), "wait MS" (a
  * pause before the next event, e.g. to let the idle timeout pass), "# comment". Errors name
- * the line. */
+ * the line: ERR_INVALID "PATH:LINE: ..." with the offending text; ERR_IO when unreadable. */
 int input_open_script(const char *path, struct input **out, struct err *e);
 void input_close(struct input *in); /* accepts NULL */
 

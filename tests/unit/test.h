@@ -6,7 +6,9 @@
 #define TESTS_UNIT_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int test_passed_, test_failed_, test_cur_failed_;
 
@@ -47,6 +49,22 @@ static int test_passed_, test_failed_, test_cur_failed_;
 			test_passed_++;                                                            \
 		}                                                                                  \
 	} while (0)
+/* Writes text to a fresh file made from template (mkstemp's "...XXXXXX", at most 31 bytes)
+ * into path; returns 0, or -1 (a failed check) when it cannot. The caller unlinks it. */
+static inline int test_write_tmp(const char *template, const char *text, char path[32])
+{
+	int fd;
+
+	snprintf(path, 32, "%s", template);
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return -1;
+	CHECK_INT(write(fd, text, strlen(text)), (long long)strlen(text));
+	close(fd);
+	return 0;
+}
+
 #define TEST_END()                                                                                 \
 	(printf("%d passed, %d failed\n", test_passed_, test_failed_), test_failed_ ? 1 : 0)
 

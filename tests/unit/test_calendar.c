@@ -49,15 +49,10 @@ static void deadline(const struct calendar *cal, const char *iso, int n, char ou
 static int load_text(const char *text, char path[32], struct calendar_problems *pr, struct err *e)
 {
 	struct calendar *cal = NULL;
-	int fd, rc;
+	int rc;
 
-	snprintf(path, 32, "/tmp/test_calendar.XXXXXX");
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (test_write_tmp("/tmp/test_calendar.XXXXXX", text, path) < 0)
 		return -1;
-	CHECK_INT(write(fd, text, strlen(text)), (long long)strlen(text));
-	close(fd);
 	rc = calendar_load(path, &cal, pr, e);
 	unlink(path);
 	calendar_free(cal);

@@ -59,15 +59,10 @@ static int load_text(const char *text, char path[32], struct case_rules **out,
 		     struct case_rules_problems *pr, struct err *e)
 {
 	struct case_rules *r = NULL;
-	int fd, rc;
+	int rc;
 
-	snprintf(path, 32, "/tmp/test_case_rules.XXXXXX");
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (test_write_tmp("/tmp/test_case_rules.XXXXXX", text, path) < 0)
 		return -1;
-	CHECK_INT(write(fd, text, strlen(text)), (long long)strlen(text));
-	close(fd);
 	rc = case_rules_load(path, &r, pr, e);
 	unlink(path);
 	if (out != NULL)
