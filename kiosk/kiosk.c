@@ -163,6 +163,8 @@ static int start(struct kiosk *k)
 	kiosk_io_bind(&k->io, &io);
 	if ((k->ui = ui_new(&k->cfg.ui, k->font, &io)) == NULL)
 		return -1;
+	if (kiosk_io_reprint(&k->io, &e) > 0)
+		log_info("reprinted the tickets a power cut or the printer left unprinted");
 	if (kiosk_io_sync(&k->io, &e) < 0)
 		log_info("gateway not reachable at start: %s", e.msg);
 	return 0;

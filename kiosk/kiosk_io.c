@@ -134,6 +134,39 @@ static int lookup(void *ctx, const char *number, char view[4096], char msg[128])
 	return 0;
 }
 
+static const char *kind_label(const char *kind)
+{
+	return kind == NULL                      ? ""
+		: strcmp(kind, "repair") == 0    ? "报修"
+		: strcmp(kind, "complaint") == 0 ? "投诉"
+						 : "咨询";
+}
+
+int kiosk_io_reprint(struct kiosk_io *io, struct err *e)
+{
+	struct spool_item it[8];
+	int n = spool_unprinted(io->spool, it, 8, e), done = 0;
+
+	for (int i = 0; i < n; i++) {
+		json_t *body = json_loads(it[i].body ? it[i].body : "{}", 0, NULL);
+		struct ui_ticket t = { 0 };
+
+		snprintf(t.number, sizeof(t.number), "%s", it[i].number);
+		snprintf(t.tracking_url, sizeof(t.tracking_url), "%s", it[i].tracking_url);
+		snprintf(t.promised, sizeof(t.promised), "补打小票");
+		if (print_ticket(io, &t,
+				 kind_label(json_string_value(json_object_get(body, "kind"))),
+				 e) == 0 &&
+		    spool_mark_printed(io->spool, it[i].id, e) == 0)
+			done++;
+		else
+			log_error("kiosk: ticket %s still not printed: %s", it[i].number, e->msg);
+		json_decref(body);
+		spool_item_free(&it[i]);
+	}
+	return n < 0 ? n : done;
+}
+
 void kiosk_io_bind(struct kiosk_io *io, struct ui_io *out)
 {
 	*out = (struct ui_io){ io, printer_ready, submit, lookup };

@@ -28,6 +28,9 @@ void kiosk_io_bind(struct kiosk_io *io, struct ui_io *out);
 /* Sends what the spool holds (oldest first) and tops up the reserved numbers; stops at the
  * first failure (the gateway is down: try again later). Returns requests sent (>= 0). */
 int kiosk_io_sync(struct kiosk_io *io, struct err *e);
+/* Prints the tickets of requests stored but never printed (a power cut or a stalled printer
+ * between storing and printing): called at start. Returns how many were printed. */
+int kiosk_io_reprint(struct kiosk_io *io, struct err *e);
 /* The ticket of a request as ESC/POS bytes (built into p, which the caller frees). */
 int kiosk_io_ticket(struct kiosk_io *io, const struct ui_ticket *t, const char *kind_label,
 		    struct escpos *p, struct err *e);

@@ -7,6 +7,7 @@ it, and a restart with the gateway back delivers it exactly once.
 Run from the repo root: python3 tests/integration/test_kiosk.py [NAME-FILTER]"""
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -108,6 +109,29 @@ def gateway_down_the_request_is_kept_and_delivered_once(env):
     eq(found["total"], 1, "delivered exactly once")
     c = d.ok("GET", "/api/v1/cases/" + found["cases"][0]["number"], key="agent")
     eq(c["tracking_url"], shown, "the QR printed offline opens the case")
+
+
+@test
+def a_ticket_lost_to_a_power_cut_is_reprinted_at_start(env):
+    d = env.daemon()
+    d.add_areas()
+    key = d.key("kiosk")
+    run_kiosk(kiosk_ini(env, d, key, script(env, "s3.txt", "13700002222")))
+    # The power went after the request was stored, before its ticket was printed.
+    db = sqlite3.connect(env.path("spool.db"))
+    number = db.execute("SELECT number FROM requests").fetchone()[0]
+    db.execute("UPDATE requests SET printed = 0")
+    db.commit()
+    db.close()
+    os.remove(env.path("tickets.bin"))
+    with open(env.path("idle.txt"), "w") as f:
+        f.write("wait 100\n")
+    run_kiosk(kiosk_ini(env, d, key, env.path("idle.txt")))
+    with open(env.path("tickets.bin"), "rb") as f:
+        check(number.encode() in f.read(), "the ticket of %s is reprinted at start" % number)
+    db = sqlite3.connect(env.path("spool.db"))
+    eq(db.execute("SELECT printed FROM requests").fetchone()[0], 1, "and marked printed")
+    db.close()
 
 
 if __name__ == "__main__":
