@@ -234,6 +234,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/cases", PERM_CASES_READ, BODY_NONE, api_cases_find },
 	{ "POST", "/api/v1/kiosk/reservations", PERM_CASES_CREATE, BODY_JSON, api_kiosk_reserve },
 	{ "GET", "/api/v1/kiosk/cases/{}", PERM_CASES_LOOKUP, BODY_NONE, api_kiosk_case },
+	{ "GET", "/api/v1/kiosk/notices", PERM_CASES_LOOKUP, BODY_NONE, api_kiosk_notices },
 	{ "GET", "/api/v1/cases/{}", PERM_CASES_READ, BODY_NONE, api_case_get },
 	{ "POST", "/api/v1/cases/{}/transitions", PERM_CASES_WRITE, BODY_JSON,
 	  api_case_transition },

@@ -63,6 +63,27 @@ int api_kiosk_reserve(struct api *a, struct call *c, json_t **out, struct err *e
 	return 0;
 }
 
+/* The hall's outage notices for the kiosk's welcome screen: those not over that start
+ * before the end of the local day. {"notices":[...]} (store_hall_notices). */
+int api_kiosk_notices(struct api *a, struct call *c, json_t **out, struct err *e)
+{
+	const char *area = http_in_query(c->in, "area");
+	int64_t now = api_now(a), off = (int64_t)a->cfg->utc_offset_min * 60000, day = 86400000;
+	json_t *list = NULL;
+	int rc = ready(a, e);
+
+	if (rc < 0)
+		return rc;
+	if (area == NULL || !store_area_exists(c->store, area))
+		return err_set(e, ERR_INVALID, "area",
+			       "area must be the code of the hall's area (an imported area)");
+	if ((rc = store_hall_notices(c->store, area, now, ((now + off) / day + 1) * day - off,
+				     &list, e)) < 0)
+		return rc;
+	*out = json_pack("{s:o}", "notices", list);
+	return 0;
+}
+
 /* The kiosk's lookup by number: the public view, masked. */
 int api_kiosk_case(struct api *a, struct call *c, json_t **out, struct err *e)
 {

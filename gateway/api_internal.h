@@ -80,6 +80,7 @@ void api_cases_cleanup(struct api *a);
 int api_cases_post(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_kiosk_reserve(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_kiosk_case(struct api *a, struct call *c, json_t **out, struct err *e);
+int api_kiosk_notices(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_cases_find(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_case_get(struct api *a, struct call *c, json_t **out, struct err *e);
 int api_case_transition(struct api *a, struct call *c, json_t **out, struct err *e);

@@ -238,3 +238,33 @@ bool store_case_token_known(struct store *s, const char *token_hash)
 	sqlite3_reset(q);
 	return yes;
 }
+
+/* Outages whose latest notice is not a restoration or cancellation, not over, starting
+ * before until_ms, and announced for the hall's area, an area above it or one below it.
+ * ?1 area, ?2 now, ?3 until. */
+static const char hall_sql[] =
+	"WITH RECURSIVE up(code) AS (SELECT ?1 UNION SELECT a.parent FROM areas a JOIN up"
+	"  ON a.code = up.code WHERE a.parent IS NOT NULL),"
+	" down(code) AS (SELECT ?1 UNION SELECT a.code FROM areas a JOIN down"
+	"  ON a.parent = down.code),"
+	" latest AS (SELECT max(id) AS id FROM notices WHERE case_id IS NULL GROUP BY outage_id)"
+	" SELECT n.kind, n.utility, n.start_at, n.end_at, n.reason, n.text_wechat"
+	" FROM notices n JOIN latest l ON l.id = n.id"
+	" WHERE n.kind NOT IN ('restored', 'cancelled') AND n.end_at > ?2 AND n.start_at < ?3"
+	" AND EXISTS (SELECT 1 FROM notice_areas na JOIN notices o ON o.id = na.notice_id"
+	"  WHERE o.outage_id = n.outage_id AND (na.area_code IN (SELECT code FROM up)"
+	"  OR na.area_code IN (SELECT code FROM down)))"
+	" ORDER BY n.start_at LIMIT 10";
+
+int store_hall_notices(struct store *s, const char *area, int64_t now_ms, int64_t until_ms,
+		       json_t **out, struct err *e)
+{
+	sqlite3_stmt *q = store_prepare(s, hall_sql, e);
+
+	if (q == NULL)
+		return ERR_IO;
+	store_bind_text(q, 1, area);
+	sqlite3_bind_int64(q, 2, now_ms);
+	sqlite3_bind_int64(q, 3, until_ms);
+	return store_rows_json(s, q, out, e);
+}

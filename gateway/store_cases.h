@@ -152,6 +152,12 @@ bool store_case_token_known(struct store *s, const char *token_hash);
 /* Whether account is a resident who does not follow the Official Account (yet). */
 bool store_case_unfollowed(struct store *s, const char *account);
 
+/* The outage notices a business hall in area shows: outages not over at now_ms, starting
+ * before until_ms, announced for the area, above it or below it; the latest notice of
+ * each ([{"kind","utility","start_at","end_at","reason","text_wechat"}], times local ISO). */
+int store_hall_notices(struct store *s, const char *area, int64_t now_ms, int64_t until_ms,
+		       json_t **out, struct err *e);
+
 /* Statistics over cases created in [from_ms, to_ms): see case_stats.h for the shape. */
 int store_case_stats(struct store *s, int64_t from_ms, int64_t to_ms, int64_t now_ms, json_t **out,
 		     struct err *e);

@@ -262,28 +262,35 @@ int gw_client_send_case(struct gw_client *c, const char *body, json_t **out, str
 	return call(c, "/api/v1/cases", body, out, e);
 }
 
-int gw_client_lookup(struct gw_client *c, const char *number, json_t **out, struct err *e)
+/* GET prefix + value, the value percent-encoded so that a typed '/', '?' or space cannot
+ * change the path. */
+static int get_with(struct gw_client *c, const char *prefix, const char *value, const char *field,
+		    json_t **out, struct err *e)
 {
 	char path[256];
 	char *esc = NULL;
 	int rc = 0, n;
 
-	if (number == NULL || number[0] == '\0' || strlen(number) > 64)
-		return err_set(e, ERR_INVALID, "number", "a case number has 1 to 64 characters");
-	/* Percent-encoded, so that a typed '/', '?' or space cannot change the path. */
-	esc = curl_easy_escape(c->h, number, 0);
+	if (value == NULL || value[0] == '\0' || strlen(value) > 64)
+		return err_set(e, ERR_INVALID, field, "%s must have 1 to 64 characters", field);
+	esc = curl_easy_escape(c->h, value, 0);
 	if (esc == NULL)
-		return err_set(e, ERR_NOMEM, NULL, "out of memory encoding a case number");
-	n = snprintf(path, sizeof(path), "/api/v1/kiosk/cases/%s", esc);
+		return err_set(e, ERR_NOMEM, NULL, "out of memory encoding the %s", field);
+	n = snprintf(path, sizeof(path), "%s%s", prefix, esc);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		rc = err_set(e, ERR_INVALID, "number", "the case number is too long");
+		rc = err_set(e, ERR_INVALID, field, "the %s is too long", field);
 	else
 		rc = call(c, path, NULL, out, e);
 	curl_free(esc);
 	return rc;
 }
 
-int gw_client_notices(struct gw_client *c, json_t **out, struct err *e)
+int gw_client_lookup(struct gw_client *c, const char *number, json_t **out, struct err *e)
 {
-	return call(c, "/api/v1/notices?limit=20", NULL, out, e);
+	return get_with(c, "/api/v1/kiosk/cases/", number, "number", out, e);
+}
+
+int gw_client_notices(struct gw_client *c, const char *area, json_t **out, struct err *e)
+{
+	return get_with(c, "/api/v1/kiosk/notices?area=", area, "area", out, e);
 }

@@ -23,8 +23,8 @@ int gw_client_reserve(struct gw_client *c, int count, json_t **out, struct err *
 int gw_client_send_case(struct gw_client *c, const char *body, json_t **out, struct err *e);
 /* GET /api/v1/kiosk/cases/{number} -> *out the masked view; ERR_NOTFOUND for no such case. */
 int gw_client_lookup(struct gw_client *c, const char *number, json_t **out, struct err *e);
-/* GET /api/v1/notices?limit=20 -> *out the answer (for the welcome screen; a kiosk key may
- * not be allowed: then ERR_FORBIDDEN and the screen shows none). */
-int gw_client_notices(struct gw_client *c, json_t **out, struct err *e);
+/* GET /api/v1/kiosk/notices?area=AREA -> *out {"notices":[...]}: today's outages in the
+ * hall's area, for the welcome screen. */
+int gw_client_notices(struct gw_client *c, const char *area, json_t **out, struct err *e);
 
 #endif

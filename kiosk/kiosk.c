@@ -159,10 +159,13 @@ static int start(struct kiosk *k)
 		fprintf(stderr, "kiosk: %s\n", e.msg);
 		return -1;
 	}
-	k->io = (struct kiosk_io){ &k->cfg, k->spool, k->gw, k->font, now_ms };
+	k->io = (struct kiosk_io){
+		.cfg = &k->cfg, .spool = k->spool, .gw = k->gw, .font = k->font, .now_ms = now_ms
+	};
 	kiosk_io_bind(&k->io, &io);
 	if ((k->ui = ui_new(&k->cfg.ui, k->font, &io)) == NULL)
 		return -1;
+	k->io.ui = k->ui;
 	if (kiosk_io_reprint(&k->io, &e) > 0)
 		log_info("reprinted the tickets a power cut or the printer left unprinted");
 	if (kiosk_io_sync(&k->io, &e) < 0)

@@ -28,6 +28,7 @@ static const struct key {
 	{ "kiosk", "promise2", K_STR, F(ui.promises[1]), 0, 0 },
 	{ "kiosk", "promise3", K_STR, F(ui.promises[2]), 0, 0 },
 	{ "kiosk", "idle_seconds", K_INT, F(ui.idle_ms), 10, 3600 },
+	{ "kiosk", "area", K_STR, F(area), 0, 0 },
 	{ "display", "device", K_STR, F(display), 0, 0 },
 	{ "display", "rotate", K_INT, F(rotate), 0, 270 },
 	{ "display", "width", K_INT, F(width), 240, 4096 },

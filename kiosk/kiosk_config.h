@@ -12,6 +12,7 @@
 
 struct kiosk_config {
 	struct ui_config ui; /* [kiosk] company, hotline, promise1..3, idle_seconds */
+	char area[64]; /* [kiosk] area: the hall's area code, for its outage notices ("": none) */
 	char display[512]; /* [display] device: /dev/fb0 or png:PATH */
 	int rotate, width, height; /* [display] rotate 0|90|180|270; png size */
 	char input[512]; /* [input] device: /dev/input/eventN or script:PATH */

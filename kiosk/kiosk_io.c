@@ -172,6 +172,44 @@ void kiosk_io_bind(struct kiosk_io *io, struct ui_io *out)
 	*out = (struct ui_io){ io, printer_ready, submit, lookup };
 }
 
+/* "停水 11月24日09:00至17:00 主管道更换" */
+static void notice_line(const json_t *n, char out[160])
+{
+	const char *u = json_string_value(json_object_get(n, "utility"));
+	const char *what = u && strcmp(u, "power") == 0 ? "停电"
+		: u && strcmp(u, "heat") == 0           ? "停暖"
+							: "停水";
+	const char *start = json_string_value(json_object_get(n, "start_at"));
+	const char *end = json_string_value(json_object_get(n, "end_at"));
+	const char *reason = json_string_value(json_object_get(n, "reason"));
+	const char *kind = json_string_value(json_object_get(n, "kind"));
+
+	/* ISO local times: "2026-11-24T09:00:00+08:00" -> "11-24 09:00". */
+	snprintf(out, 160, "%s%s %.5s %.5s 至 %.5s %.5s %s",
+		 kind && strcmp(kind, "emergency") == 0 ? "紧急" : "", what, start ? start + 5 : "",
+		 start ? start + 11 : "", end ? end + 5 : "", end ? end + 11 : "",
+		 reason ? reason : "");
+}
+
+/* Today's outages in the hall's area onto the welcome screen. */
+static void fetch_notices(struct kiosk_io *io)
+{
+	char lines[3][160];
+	json_t *ans = NULL, *n;
+	struct err e;
+	size_t i;
+	int k = 0;
+
+	if (io->ui == NULL || io->cfg->area[0] == '\0' ||
+	    gw_client_notices(io->gw, io->cfg->area, &ans, &e) < 0)
+		return;
+	json_array_foreach(json_object_get(ans, "notices"), i, n) if (k < 3)
+		notice_line(n, lines[k++]);
+	ui_set_notices(io->ui, lines, k);
+	log_info("kiosk: %d outage notice(s) for area %s", k, io->cfg->area);
+	json_decref(ans);
+}
+
 int kiosk_io_sync(struct kiosk_io *io, struct err *e)
 {
 	struct spool_item it;
@@ -196,6 +234,7 @@ int kiosk_io_sync(struct kiosk_io *io, struct err *e)
 	}
 	if (rc < 0)
 		return rc;
+	fetch_notices(io);
 	if (spool_reserved_left(io->spool) < io->cfg->reserve / 2) {
 		if ((rc = gw_client_reserve(io->gw, io->cfg->reserve, &ans, e)) == 0)
 			rc = spool_add_reservations(io->spool, ans, e);

@@ -20,6 +20,7 @@ struct kiosk_io {
 	struct spool *spool;
 	struct gw_client *gw;
 	struct text *font;
+	struct ui *ui; /* the screens, for the welcome screen's notices (may be NULL) */
 	int64_t (*now_ms)(void);
 };
 

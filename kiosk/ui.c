@@ -92,6 +92,12 @@ void ui_set_maintenance(struct ui *u, bool on)
 	go(u, on ? UI_MAINTENANCE : UI_WELCOME);
 }
 
+void ui_set_notices(struct ui *u, char lines[][160], int n)
+{
+	for (int i = 0; i < 3; i++)
+		snprintf(u->cfg.notices[i], sizeof(u->cfg.notices[i]), "%s", i < n ? lines[i] : "");
+}
+
 void ui_tick(struct ui *u, int64_t now_ms)
 {
 	if (u->screen != UI_WELCOME && u->screen != UI_MAINTENANCE &&

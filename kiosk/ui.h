@@ -73,6 +73,8 @@ void ui_tap(struct ui *u, int x, int y, int64_t now_ms);
 /* Time passes (no touch): the idle timeout. */
 void ui_tick(struct ui *u, int64_t now_ms);
 void ui_set_maintenance(struct ui *u, bool on);
+/* Today's outage notices for the welcome screen (up to 3 lines; n 0 clears them). */
+void ui_set_notices(struct ui *u, char lines[][160], int n);
 /* Draws the current screen on c (any size; layout scales to c->w). */
 void ui_render(struct ui *u, struct canvas *c);
 /* Puts the machine on screen s with sample data (screenshots of every screen). */

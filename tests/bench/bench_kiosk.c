@@ -74,7 +74,7 @@ int main(void)
 		return 1;
 	}
 	snprintf(kc.ui.company, sizeof(kc.ui.company), "幸福水务");
-	struct kiosk_io kio = { &kc, NULL, NULL, t, NULL };
+	struct kiosk_io kio = { .cfg = &kc, .font = t };
 	struct ui *u = ui_new(&cfg, t, &io);
 	for (int i = 0; i < RUNS; i++) {
 		int x, y;

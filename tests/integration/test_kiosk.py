@@ -37,10 +37,11 @@ def script(env, name, mobile):
     return path
 
 
-def kiosk_ini(env, d, key, script_path):
+def kiosk_ini(env, d, key, script_path, area=None):
     ini = env.path("kiosk.ini")
     with open(ini, "w") as f:
-        f.write("[kiosk]\ncompany = 幸福水务\nhotline = 96116\n"
+        f.write("[kiosk]\ncompany = 幸福水务\nhotline = 96116\n" +
+                ("area = %s\n" % area if area else "") +
                 "[display]\ndevice = png:%s\nwidth = 1080\nheight = 1920\n"
                 "[input]\ndevice = script:%s\n"
                 "[printer]\ndevice = file:%s\npaper = 80\n"
@@ -132,6 +133,29 @@ def a_ticket_lost_to_a_power_cut_is_reprinted_at_start(env):
     db = sqlite3.connect(env.path("spool.db"))
     eq(db.execute("SELECT printed FROM requests").fetchone()[0], 1, "and marked printed")
     db.close()
+
+
+@test
+def the_welcome_screen_gets_the_halls_outage_notices(env):
+    d = env.daemon()
+    d.add_areas()
+    now = int(d.now())
+    n = d.notice(gwtest.notice_body("emergency", "water", areas=[building(3)], start=now - 600,
+                                    end=now + 4 * 3600, reason="主管道爆裂抢修"))
+    got = d.ok("GET", "/api/v1/kiosk/notices?area=" + gwtest.STREET, key="kiosk")["notices"]
+    eq([x["reason"] for x in got], ["主管道爆裂抢修"], "the street's hall sees the outage below it")
+    got = d.ok("GET", "/api/v1/kiosk/notices?area=%s001" % gwtest.OTHER_COMMUNITY,
+               key="kiosk")["notices"]
+    eq(got, [], "a hall in another community does not")
+    eq(d.get("/api/v1/kiosk/notices?area=nosuch", key="kiosk")[0], 400, "unknown area")
+    key = d.key("kiosk")
+    with open(env.path("idle.txt"), "w") as f:
+        f.write("wait 100\n")
+    out = run_kiosk(kiosk_ini(env, d, key, env.path("idle.txt"), area=gwtest.STREET))
+    check("1 outage notice(s)" in out.stderr, "the kiosk fetched it: %s" % out.stderr[-400:])
+    d.notice({"kind": "restored", "references": n["id"], "hotline": "0571-87654321"})
+    got = d.ok("GET", "/api/v1/kiosk/notices?area=" + gwtest.STREET, key="kiosk")["notices"]
+    eq(got, [], "a restored outage is no longer shown")
 
 
 if __name__ == "__main__":

@@ -359,8 +359,8 @@ TEST(gw_refusals_carry_the_gateway_message)
 	CHECK_STR(e.msg, "case closed");
 	CHECK_INT(gw_client_reserve(c, 5, &ans, &e), ERR_FORBIDDEN);
 	CHECK(strstr(e.msg, "401") != NULL);
-	CHECK_INT(gw_client_notices(c, &ans, &e), ERR_FORBIDDEN);
-	CHECK(fake_saw(&f, "GET /api/v1/notices?limit=20 HTTP/1.1\r\n"));
+	CHECK_INT(gw_client_notices(c, "D01", &ans, &e), ERR_FORBIDDEN);
+	CHECK(fake_saw(&f, "GET /api/v1/kiosk/notices?area=D01 HTTP/1.1\r\n"));
 	CHECK(!fake_saw(&f, "Content-Length"));
 	CHECK_INT(gw_client_lookup(c, "2026 11/00042?x", &ans, &e), ERR_NOTFOUND);
 	CHECK(fake_saw(&f, "GET /api/v1/kiosk/cases/2026%2011%2F00042%3Fx HTTP/1.1\r\n"));
@@ -405,11 +405,11 @@ TEST(gw_no_usable_answer_is_io)
 	c = fake_start(&f, r, 7, 2000);
 	check_io(gw_client_send_case(c, "{}", &ans, &e), &e, "HTTP 500");
 	check_io(gw_client_send_case(c, "{}", &ans, &e), &e, "not a JSON object");
-	check_io(gw_client_notices(c, &ans, &e), &e, "not a JSON object");
+	check_io(gw_client_notices(c, "D01", &ans, &e), &e, "not a JSON object");
 	check_io(gw_client_lookup(c, "202611-00042", &ans, &e), &e, "HTTP 302");
 	check_io(gw_client_send_case(c, "{}", &ans, &e), &e, "HTTP 429");
 	check_io(gw_client_send_case(c, "{}", &ans, &e), &e, "HTTP 413");
-	check_io(gw_client_notices(c, &ans, &e), &e, "over 1048576 bytes");
+	check_io(gw_client_notices(c, "D01", &ans, &e), &e, "over 1048576 bytes");
 	CHECK(ans == NULL);
 	fake_stop(&f, c);
 	free(big);
@@ -447,7 +447,7 @@ TEST(gw_silence_and_closed_port_are_io)
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
 	c = NULL;
 	CHECK_INT(gw_client_new(base, KEY, 1000, &c, &e), 0);
-	check_io(gw_client_notices(c, &ans, &e), &e, "");
+	check_io(gw_client_notices(c, "D01", &ans, &e), &e, "");
 	CHECK(ans == NULL);
 	gw_client_free(c);
 }
