@@ -351,22 +351,8 @@ enum appt_reply reply_parse_appointment(const char *text)
 }
 
 static const char *const survey_names[] = { NULL, "satisfied", "basically", "unsatisfied" };
-static const char *const survey_labels[] = { NULL, "满意", "基本满意", "不满意" };
 
 const char *reply_survey_name(enum survey_answer a)
 {
 	return a >= SURVEY_SATISFIED && a <= SURVEY_UNSATISFIED ? survey_names[a] : NULL;
-}
-
-const char *reply_survey_label(enum survey_answer a)
-{
-	return a >= SURVEY_SATISFIED && a <= SURVEY_UNSATISFIED ? survey_labels[a] : NULL;
-}
-
-enum survey_answer reply_survey_parse_name(const char *name)
-{
-	for (int a = SURVEY_SATISFIED; name != NULL && a <= SURVEY_UNSATISFIED; a++)
-		if (strcmp(name, survey_names[a]) == 0)
-			return (enum survey_answer)a;
-	return SURVEY_UNKNOWN;
 }

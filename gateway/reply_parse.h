@@ -20,11 +20,8 @@ enum survey_answer {
  * 非常满意 and 很满意 are SURVEY_SATISFIED; 不太满意 and 不是很满意 are SURVEY_UNSATISFIED. */
 enum survey_answer reply_parse_survey(const char *text);
 
-/* The stored and shown names: "satisfied", "basically", "unsatisfied"; NULL for unknown. */
+/* The stored names: "satisfied", "basically", "unsatisfied"; NULL for unknown. */
 const char *reply_survey_name(enum survey_answer a);
-const char *reply_survey_label(enum survey_answer a); /* 满意, 基本满意, 不满意 */
-/* Parses the stored name back; SURVEY_UNKNOWN for anything else. */
-enum survey_answer reply_survey_parse_name(const char *name);
 
 enum appt_reply {
 	APPT_REPLY_UNKNOWN = 0,

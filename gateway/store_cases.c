@@ -152,19 +152,6 @@ int store_case_insert_numbered(struct store *s, const struct store_case_new *c, 
 	return 0;
 }
 
-int store_case_insert(struct store *s, const struct store_case_new *c, const char *prefix,
-		      const char *month, int64_t *id, char number[40], struct err *e)
-{
-	char num[40];
-	int rc;
-
-	if ((rc = store_case_next_number(s, prefix, month, num, e)) < 0 ||
-	    (rc = store_case_insert_numbered(s, c, num, id, e)) < 0)
-		return rc;
-	memcpy(number, num, sizeof(num));
-	return 0;
-}
-
 int store_case_reserve(struct store *s, const char *number, const char *token,
 		       const char *token_hash, const char *kiosk, int64_t now_ms, struct err *e)
 {

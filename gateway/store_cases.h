@@ -25,15 +25,9 @@ struct store_case_new {
 	int64_t created_ms;
 };
 
-/* In one transaction with the caller's other writes: the next serial of month (YYYYMM,
- * local) is taken and the case stored with number prefix + YYYYMM-NNNNN. The caller holds
- * the transaction (store_begin). *id and number (40 bytes) on success. ERR_CONFLICT when
- * the month has used all 99999 serials. */
-int store_case_insert(struct store *s, const struct store_case_new *c, const char *prefix,
-		      const char *month, int64_t *id, char number[40], struct err *e);
-
-/* The two halves of store_case_insert: the month's next number, and storing a case under a
- * number already given (a kiosk's reservation). */
+/* Inside the caller's transaction (store_begin): the month's (YYYYMM, local) next number,
+ * prefix + YYYYMM-NNNNN (ERR_CONFLICT when the month has used all 99999), and storing a
+ * case under a number (a fresh one or a kiosk's reservation); *id on success. */
 int store_case_next_number(struct store *s, const char *prefix, const char *month, char number[40],
 			   struct err *e);
 int store_case_insert_numbered(struct store *s, const struct store_case_new *c, const char *number,
